@@ -1,0 +1,6 @@
+export * from './event-store.port';
+export * from './errors';
+export * from './hash-chain';
+export * from './catch-up-subscription';
+export * from './sqlite/sqlite-event-store';
+export * from './open-event-store';

@@ -4,3 +4,4 @@ export * from './hash-chain';
 export * from './catch-up-subscription';
 export * from './sqlite/sqlite-event-store';
 export * from './open-event-store';
+export * from './event-id';

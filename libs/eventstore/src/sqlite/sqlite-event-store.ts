@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../event-id';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -264,7 +264,7 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     for (const event of pending.events) {
       revision += 1;
-      const id = event.id ?? randomUUID();
+      const id = event.id ?? newEventId();
       const schemaVersion = event.schemaVersion ?? 1;
       const metadata: RecordedMetadata = { ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt };
       const hash = eventHash({ streamId: pending.streamId, revision, id, type: event.type, schemaVersion, data: event.data, metadata, prevHash });

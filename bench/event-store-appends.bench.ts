@@ -1,0 +1,124 @@
+/**
+ * Raw durable appends through the EventStore port (SQLite adapter, WAL, synchronous=FULL):
+ * single-event appends from 1, 16 and 64 concurrent writers, each to its own stream with an
+ * exact expected revision, as SCIM command handlers do. Prints events/s and per-append latency.
+ *
+ *   npm run bench:appends            (BENCH_SECONDS=5 BENCH_RUNS=3 by default)
+ */
+import { SqliteEventStore, newEventId, type NewEvent } from '@ledger/eventstore';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, percentile, printTable, round } from './lib/stats';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const writerCounts = (process.env.BENCH_WRITERS ?? '1,16,64').split(',').map(Number);
+
+const payload = {
+  userId: '7d0c1d7e-0000-4000-8000-000000000000',
+  userName: 'alice@example.com',
+  externalId: '00u1abcd',
+  active: true,
+  attributes: { name: { givenName: 'Alice', familyName: 'Example' }, emails: [{ value: 'alice@example.com', type: 'work', primary: true }] },
+};
+
+function event(): NewEvent {
+  return {
+    type: 'UserAttributesChanged',
+    data: payload,
+    metadata: { tenant: 'bench', correlationId: 'c', requestId: 'r', idp: 'entra', tokenId: 't', actor: 'token:t' },
+  };
+}
+
+async function runOnce(writers: number): Promise<{ eventsPerSec: number; p50: number; p99: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-appends-'));
+  const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      let revision = -1;
+      let stream = 0;
+      while (performance.now() < deadline) {
+        if (revision >= 49) { stream++; revision = -1; }
+        const started = performance.now();
+        await store.append(`bench-w${w}s${stream}`, [event()], revision < 0 ? 'no_stream' : revision);
+        latencies.push(performance.now() - started);
+        revision++;
+      }
+    }),
+  );
+  const elapsed = seconds;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return { eventsPerSec: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
+ * The storage limit on this machine: the same rows, schema and durability written straight
+ * through better-sqlite3 in transactions of `writers` rows (what group commit can reach at best).
+ */
+function rawInsertLimit(rowsPerCommit: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+  const probe = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const db: Database.Database = probe.db;
+  const insert = db.prepare(
+    `INSERT INTO events (stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const sample = event();
+  const data = JSON.stringify(sample.data);
+  const metadata = JSON.stringify({ ...sample.metadata, recordedAt: new Date().toISOString() });
+  const hash = 'f'.repeat(64);
+  const commit = db.transaction((first: number) => {
+    for (let i = 0; i < rowsPerCommit; i++) {
+      insert.run(`bench-raw-${first + i}`, 0, newEventId(), 'UserAttributesChanged', 1, data, metadata, hash, hash);
+    }
+  });
+  let rows = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  while (performance.now() < deadline) {
+    commit(rows);
+    rows += rowsPerCommit;
+  }
+  const perSec = rows / ((performance.now() - started) / 1000);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return perSec;
+}
+
+async function main(): Promise<void> {
+  const rows: Array<Record<string, string | number>> = [];
+  for (const writers of writerCounts) {
+    const results = [];
+    const limits = [];
+    for (let run = 0; run < runs; run++) {
+      results.push(await runOnce(writers));
+      limits.push(rawInsertLimit(writers));
+    }
+    const throughput = median(results.map((r) => r.eventsPerSec));
+    const limit = median(limits);
+    rows.push({
+      writers,
+      'events/s (median)': Math.round(throughput),
+      'raw limit rows/s': Math.round(limit),
+      'port / limit': round(throughput / limit),
+      'p50 ms': round(median(results.map((r) => r.p50))),
+      'p99 ms': round(median(results.map((r) => r.p99))),
+      runs,
+      'events/s per run': results.map((r) => Math.round(r.eventsPerSec)).join(' / '),
+    });
+  }
+  console.log(`\nDurable single-event appends through the port, SQLite WAL synchronous=FULL, ${seconds}s per run`);
+  printTable(rows);
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  const file = join(__dirname, 'results', `event-store-appends-${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify({ benchmark: 'event-store-appends', at: new Date().toISOString(), seconds, rows }, null, 2));
+  console.log(`\nwritten ${file}`);
+}
+
+void main();

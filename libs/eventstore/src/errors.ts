@@ -32,7 +32,7 @@ export class InvalidAppend extends Error {
 
 export class EventStoreUnavailable extends Error {
   readonly code = 'EVENT_STORE_UNAVAILABLE';
-  constructor(detail: string, readonly cause?: unknown) {
+  constructor(detail: string, override readonly cause?: unknown) {
     super(detail);
     this.name = 'EventStoreUnavailable';
   }

@@ -1,1 +1,3 @@
 export * from './temp-dir';
+export * from './decider-spec';
+export * from './domain-factories';

@@ -1,0 +1,16 @@
+/** Stream names: `<category>-<tenant>:<id>`, category camelCase without dashes. */
+export const streams = {
+  user: (tenant: string, userId: string) => `user-${tenant}:${userId}`,
+  group: (tenant: string, groupId: string) => `group-${tenant}:${groupId}`,
+  userNameClaim: (tenant: string, userName: string) => `userNameClaim-${tenant}:${userName.toLowerCase()}`,
+  externalIdClaim: (tenant: string, externalId: string) => `externalIdClaim-${tenant}:${externalId}`,
+  tenant: (tenant: string) => `tenant-${tenant}`,
+  token: (tenant: string, tokenId: string) => `token-${tenant}:${tokenId}`,
+  slaCase: (tenant: string, caseId: string) => `slaCase-${tenant}:${caseId}`,
+  request: (tenant: string, requestId: string) => `request-${tenant}:${requestId}`,
+};
+
+export function streamCategory(streamId: string): string {
+  const dash = streamId.indexOf('-');
+  return dash < 0 ? streamId : streamId.slice(0, dash);
+}

@@ -8,3 +8,5 @@ export * from './group/group.events';
 export * from './group/group.commands';
 export * from './group/group.decider';
 export * from './claim/claim.decider';
+export * from './tenant/tenant.decider';
+export * from './token/token.decider';

@@ -15,20 +15,20 @@ export class UniquenessViolation extends DomainError {
     /** The resource that holds the value; lets an IdP re-link instead of re-creating. */
     readonly existingId: string,
   ) {
-    super(`${attribute} "${value}" is already used by resource ${existingId}`);
+    super(`${attribute} "${value}" is already used by the resource with id ${existingId}`);
   }
 }
 
 export class ResourceNotFound extends DomainError {
   readonly code = 'RESOURCE_NOT_FOUND';
-  constructor(readonly resourceType: 'User' | 'Group', readonly id: string, readonly deleted = false) {
+  constructor(readonly resourceType: 'User' | 'Group' | 'Tenant' | 'Token', readonly id: string, readonly deleted = false) {
     super(`${resourceType} ${id} ${deleted ? 'was deleted' : 'not found'}`);
   }
 }
 
 export class ResourceAlreadyExists extends DomainError {
   readonly code = 'RESOURCE_ALREADY_EXISTS';
-  constructor(readonly resourceType: 'User' | 'Group', readonly id: string) {
+  constructor(readonly resourceType: 'User' | 'Group' | 'Tenant' | 'Token', readonly id: string) {
     super(`${resourceType} ${id} already exists`);
   }
 }

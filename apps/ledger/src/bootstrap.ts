@@ -1,0 +1,53 @@
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { openEventStore } from '@ledger/eventstore';
+import { ReadModelProjector, ScimReadModel } from '@ledger/projections';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import type { LedgerConfig } from './config/config';
+import { resolveAdminToken } from './infrastructure/admin-token';
+import { installBodyParsers } from './scim/scim-body';
+
+export interface RunningLedger {
+  app: INestApplication;
+  url: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+/** Opens the store, catches the read model up, and serves HTTP. Used by main and by e2e tests. */
+export async function startLedger(config: LedgerConfig, options: { logger?: false | Logger } = {}): Promise<RunningLedger> {
+  const store = await openEventStore({ url: config.eventStoreUrl ?? undefined, dataDir: config.dataDir });
+  const readModel = new ScimReadModel(join(config.dataDir, 'read-model.sqlite'));
+  const projector = new ReadModelProjector(store, readModel);
+  projector.start();
+  await projector.caughtUp();
+
+  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, store, readModel, projector, adminToken: admin.token }), {
+    bodyParser: false,
+    logger: options.logger === false ? false : ['error', 'warn'],
+  });
+  app.set('x-powered-by', false);
+  app.set('etag', false);
+  installBodyParsers(app, config.maxBodyBytes);
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false }));
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as { port: number };
+  if (admin.generated) {
+    // Shown once, like a token secret: it is also in the file for whoever operates the box.
+    process.stdout.write(`\nAdmin token generated and stored in ${admin.file}:\n  ${admin.token}\n\n`);
+  }
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    adminToken: admin.token,
+    close: async () => {
+      await app.close();
+      await projector.stop();
+      readModel.close();
+      await store.close();
+    },
+  };
+}

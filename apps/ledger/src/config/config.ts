@@ -1,0 +1,59 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export interface LedgerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  eventStoreUrl: string | null;
+  kafkaBrokers: string[];
+  adminToken: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest SCIM request body accepted, in bytes; larger ones get 413. */
+  maxBodyBytes: number;
+}
+
+/** A configuration value that cannot work: the service stops with this one line. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const dataDir = env['DATA_DIR']?.trim() || './data';
+  const eventStoreUrl = env['EVENT_STORE_URL']?.trim() || null;
+  if (eventStoreUrl && !/^(esdb(\+discover)?:\/\/|sqlite:)/.test(eventStoreUrl)) {
+    throw new ConfigError('EVENT_STORE_URL', `must start with esdb:// or esdb+discover:// (got "${eventStoreUrl.split('?')[0]}")`);
+  }
+  const kafkaBrokers = (env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of kafkaBrokers) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `must be a comma-separated list of host:port (bad entry "${broker}")`);
+  }
+  const adminToken = env['ADMIN_TOKEN']?.trim() || null;
+  if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters');
+  const logLevel = (env['LOG_LEVEL']?.trim() || 'info') as LedgerConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    port,
+    host: env['HOST']?.trim() || '0.0.0.0',
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
+    eventStoreUrl,
+    kafkaBrokers,
+    adminToken,
+    logLevel,
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}

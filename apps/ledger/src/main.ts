@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/config';
+import { startLedger } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const ledger = await startLedger(config);
+  process.stdout.write(`scim-ledger listening on ${ledger.url} (data in ${config.dataDir}, store ${config.eventStoreUrl ? 'EventStoreDB' : 'SQLite'})\n`);
+  const shutdown = async (signal: string) => {
+    process.stdout.write(`${signal}: shutting down\n`);
+    await ledger.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`scim-ledger failed to start: ${error.message}\n`);
+  process.exit(1);
+});

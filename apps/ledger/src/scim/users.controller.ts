@@ -1,0 +1,124 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ScimReadModel, type UserRow } from '@ledger/projections';
+import { ScimError, applyPatch, projectAttributes, validateResource } from '@ledger/scim';
+import type { Response } from 'express';
+import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
+import { baseUrlOf, scimContext } from './scim-context';
+import { ScimExceptionFilter } from './scim-exception.filter';
+import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-query';
+import { SCIM_CONTENT_TYPE } from './scim-response';
+import { etagOf, userResource, type ScimResource } from './resource-mapper';
+import { UsersService, attributesOf } from './users.service';
+
+@Controller('tenants/:tenant/scim/v2/Users')
+@UseGuards(ScimAuthGuard)
+@UseFilters(ScimExceptionFilter)
+export class UsersController {
+  constructor(private readonly users: UsersService, private readonly readModel: ScimReadModel) {}
+
+  @Get()
+  list(@Req() request: ScimRequest, @Query() query: Record<string, unknown>, @Res() response: Response): void {
+    send(response, 200, this.search(request, query));
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  searchPost(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): void {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ScimError(400, 'invalidSyntax', 'a .search body must be a SearchRequest JSON object');
+    send(response, 200, this.search(request, body as Record<string, unknown>));
+  }
+
+  @Get(':id')
+  get(
+    @Req() request: ScimRequest,
+    @Param('id') id: string,
+    @Query() query: Record<string, string>,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() response: Response,
+  ): void {
+    const row = this.readModel.user(request.scimCaller!.tenant.tenantId, id);
+    if (!row) throw new ScimError(404, undefined, `User ${id} not found`);
+    const etag = etagOf(row.version);
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag.replace(/^W\//, '') || tag.trim() === '*')) {
+      response.status(304).setHeader('ETag', etag);
+      response.end();
+      return;
+    }
+    const resource = this.toResource(request, row);
+    send(response, 200, projectAttributes(resource as never, 'User', { attributes: query['attributes'], excludedAttributes: query['excludedAttributes'] }), etag);
+  }
+
+  @Post()
+  async create(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): Promise<void> {
+    const { resource } = validateResource(body, 'User', 'create');
+    const { user } = await this.users.provision(scimContext(request), storable(resource));
+    const created = userResource(user, baseUrlOf(request));
+    response.setHeader('Location', created['meta'] ? (created['meta'] as { location: string }).location : '');
+    send(response, 201, created, etagOf(user.version));
+  }
+
+  @Put(':id')
+  async replace(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
+    const { resource } = validateResource(body, 'User', 'replace');
+    const { user } = await this.users.replace(scimContext(request), id, () => storable(resource), ifMatch);
+    send(response, 200, this.toResourceById(request, user.userId) ?? userResource(user, baseUrlOf(request)), etagOf(user.version));
+  }
+
+  @Patch(':id')
+  async patch(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
+    const base = baseUrlOf(request);
+    const { user } = await this.users.replace(
+      scimContext(request),
+      id,
+      (current) => {
+        const before = userResource({ ...current, userId: id }, base);
+        const { resource } = applyPatch(before as never, body, 'User');
+        return storable(resource as Record<string, unknown>);
+      },
+      ifMatch,
+    );
+    send(response, 200, this.toResourceById(request, user.userId) ?? userResource(user, base), etagOf(user.version));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Req() request: ScimRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    await this.users.delete(scimContext(request), id, ifMatch);
+  }
+
+  private search(request: ScimRequest, raw: Record<string, unknown>) {
+    const tenant = request.scimCaller!.tenant.tenantId;
+    const query = parseListQuery(raw, 'User');
+    const hint = indexHint(query);
+    const rows =
+      hint && (hint.attribute === 'userName' || hint.attribute === 'externalId' || hint.attribute === 'id')
+        ? this.readModel.users(tenant, { attribute: hint.attribute, value: hint.value })
+        : this.readModel.users(tenant);
+    const withGroups = wantsAttribute(query, 'groups');
+    const base = baseUrlOf(request);
+    const candidates = rows.map((row) => userResource(row, base, withGroups ? this.readModel.groupsOfMember(tenant, row.userId) : []));
+    return listResponse(candidates, query, 'User');
+  }
+
+  private toResource(request: ScimRequest, row: UserRow): ScimResource {
+    return userResource(row, baseUrlOf(request), this.readModel.groupsOfMember(row.tenantId, row.userId));
+  }
+
+  private toResourceById(request: ScimRequest, userId: string): ScimResource | null {
+    const row = this.readModel.user(request.scimCaller!.tenant.tenantId, userId);
+    return row ? this.toResource(request, row) : null;
+  }
+}
+
+/** What the decider stores: no schemas, id, meta or groups; those are derived on the way out. */
+function storable(resource: Record<string, unknown>): Record<string, unknown> {
+  const { schemas: _s, id: _i, meta: _m, groups: _g, password: _p, ...attributes } = resource;
+  return attributes;
+}
+
+export function send(response: Response, status: number, body: unknown, etag?: string): void {
+  if (etag) response.setHeader('ETag', etag);
+  response.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+export { attributesOf };

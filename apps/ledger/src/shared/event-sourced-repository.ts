@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DomainEvent } from '@ledger/domain';
+import { WrongExpectedRevision, type EventStore, type ExpectedRevision } from '@ledger/eventstore';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import { metadataOf, type RequestContext } from './request-context';
+
+export interface Folding<State, Event> {
+  evolve(state: State, event: Event): State;
+  initialState: State;
+}
+
+export interface Loaded<State> {
+  state: State;
+  /** Revision of the stream's last event, -1 when the stream does not exist. */
+  revision: number;
+}
+
+export interface Outcome<State, Event> extends Loaded<State> {
+  events: Event[];
+  /** Global position of the last appended event; 0n when nothing was appended. */
+  position: bigint;
+}
+
+interface CachedState {
+  state: unknown;
+  revision: number;
+}
+
+const CACHE_LIMIT = 20_000;
+
+/**
+ * The only place that loads a stream, runs a decision and appends its events with the expected
+ * revision. Folded states are cached by stream and topped up with newer events, so a large
+ * group is not replayed from scratch on every PATCH.
+ */
+@Injectable()
+export class EventSourcedRepository {
+  private readonly cache = new Map<string, CachedState>();
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async load<State, Event>(streamId: string, folding: Folding<State, Event>): Promise<Loaded<State>> {
+    const cached = this.cache.get(streamId);
+    let state = (cached?.state as State | undefined) ?? folding.initialState;
+    let revision = cached?.revision ?? -1;
+    const newer = await this.store.readStream(streamId, { fromRevision: revision + 1 });
+    for (const event of newer) {
+      state = folding.evolve(state, { type: event.type, data: event.data } as Event);
+      revision = event.revision;
+    }
+    if (newer.length > 0 || !cached) this.remember(streamId, { state, revision });
+    return { state, revision };
+  }
+
+  /**
+   * Decides on fresh state and appends. On a concurrent write the decision is retried on the
+   * newer state (`retries` times), unless the caller pinned a version (If-Match), in which case
+   * the conflict goes back to the caller.
+   */
+  async execute<State, Event extends DomainEvent>(
+    streamId: string,
+    folding: Folding<State, Event>,
+    context: RequestContext,
+    decide: (loaded: Loaded<State>) => Event[] | Promise<Event[]>,
+    options: { retries?: number; expected?: ExpectedRevision } = {},
+  ): Promise<Outcome<State, Event>> {
+    const retries = options.retries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(streamId, folding);
+      const events = await decide(loaded);
+      if (events.length === 0) return { ...loaded, events, position: 0n };
+      const expected = options.expected ?? (loaded.revision < 0 ? 'no_stream' : loaded.revision);
+      try {
+        const metadata = metadataOf(context);
+        const result = await this.store.append(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata })), expected);
+        const state = events.reduce(folding.evolve, loaded.state);
+        this.remember(streamId, { state, revision: result.nextRevision });
+        return { state, revision: result.nextRevision, events, position: result.position };
+      } catch (error) {
+        this.cache.delete(streamId);
+        if (!(error instanceof WrongExpectedRevision) || attempt >= retries || options.expected !== undefined) throw error;
+      }
+    }
+  }
+
+  private remember(streamId: string, entry: CachedState): void {
+    if (this.cache.size >= CACHE_LIMIT && !this.cache.has(streamId)) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.delete(streamId);
+    this.cache.set(streamId, entry);
+  }
+}

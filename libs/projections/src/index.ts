@@ -1,0 +1,2 @@
+export * from './scim-read-model';
+export * from './projector';

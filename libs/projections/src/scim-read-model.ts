@@ -1,0 +1,381 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  applyAttributeChanges,
+  streamCategory,
+  type GroupEvent,
+  type Member,
+  type TenantEvent,
+  type TokenEvent,
+  type UserEvent,
+} from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/eventstore';
+import { READ_MODEL_SCHEMA } from './read-model.schema';
+
+export interface UserRow {
+  tenantId: string;
+  userId: string;
+  userName: string;
+  externalId: string | null;
+  active: boolean;
+  attributes: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  revision: number;
+}
+
+export interface GroupRow {
+  tenantId: string;
+  groupId: string;
+  displayName: string;
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  revision: number;
+}
+
+export interface TenantRow {
+  tenantId: string;
+  name: string;
+  status: 'active' | 'suspended';
+  createdAt: string;
+}
+
+export interface TokenRow {
+  tokenId: string;
+  tenantId: string;
+  name: string;
+  idp: string;
+  secretHash: string;
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  rotatedFrom: string | null;
+}
+
+const CHECKPOINT = 'scim-read-model';
+
+/**
+ * Current state for SCIM reads and authentication: tenants, tokens, users, groups, members.
+ * A projection of the event log kept in its own SQLite file; it can always be rebuilt from the
+ * log, so it trades fsync durability for speed (synchronous=OFF) and recovers by replaying
+ * after its checkpoint, which is written in the same transaction as the rows it covers.
+ */
+export class ScimReadModel {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = OFF');
+    this.db.exec(READ_MODEL_SCHEMA);
+    const db = this.db;
+    this.stmts = {
+      checkpoint: db.prepare<[string], { position: bigint }>('SELECT position FROM projection_checkpoints WHERE name = ?').safeIntegers(true),
+      saveCheckpoint: db.prepare('INSERT INTO projection_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position'),
+      insertTenant: db.prepare('INSERT OR REPLACE INTO tenants (tenant_id, name, status, created_at) VALUES (?, ?, ?, ?)'),
+      tenantStatus: db.prepare('UPDATE tenants SET status = ? WHERE tenant_id = ?'),
+      insertToken: db.prepare(
+        `INSERT OR REPLACE INTO tokens (token_id, tenant_id, name, idp, secret_hash, hint, created_at, expires_at, revoked_at, rotated_from)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      ),
+      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE token_id = ?'),
+      expireToken: db.prepare('UPDATE tokens SET expires_at = ? WHERE token_id = ?'),
+      insertUser: db.prepare(
+        `INSERT OR REPLACE INTO users (tenant_id, user_id, user_name, external_id, active, attributes, created_at, updated_at, version, revision, deleted)
+         VALUES (@tenantId, @userId, @userName, @externalId, @active, @attributes, @createdAt, @updatedAt, @version, @revision, 0)`,
+      ),
+      userById: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ? AND deleted = 0'),
+      userByIdAny: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ?'),
+      updateUser: db.prepare(
+        `UPDATE users SET user_name = @userName, external_id = @externalId, active = @active, attributes = @attributes,
+         updated_at = @updatedAt, version = @version, revision = @revision WHERE tenant_id = @tenantId AND user_id = @userId`,
+      ),
+      touchUserRevision: db.prepare('UPDATE users SET revision = ? WHERE tenant_id = ? AND user_id = ?'),
+      deleteUser: db.prepare('UPDATE users SET deleted = 1, updated_at = ?, revision = ? WHERE tenant_id = ? AND user_id = ?'),
+      removeMemberEverywhere: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?'),
+      insertGroup: db.prepare(
+        `INSERT OR REPLACE INTO groups (tenant_id, group_id, display_name, external_id, created_at, updated_at, version, revision, deleted)
+         VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0)`,
+      ),
+      updateGroup: db.prepare(
+        'UPDATE groups SET display_name = ?, external_id = ?, updated_at = ?, version = version + 1, revision = ? WHERE tenant_id = ? AND group_id = ?',
+      ),
+      touchGroup: db.prepare('UPDATE groups SET updated_at = ?, version = version + 1, revision = ? WHERE tenant_id = ? AND group_id = ?'),
+      deleteGroup: db.prepare('UPDATE groups SET deleted = 1, updated_at = ?, revision = ? WHERE tenant_id = ? AND group_id = ?'),
+      addMember: db.prepare('INSERT OR REPLACE INTO group_members (tenant_id, group_id, member_id, type, display) VALUES (?, ?, ?, ?, ?)'),
+      removeMember: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?'),
+      clearMembers: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?'),
+      groupById: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND group_id = ? AND deleted = 0'),
+      membersOf: db.prepare('SELECT member_id, type, display FROM group_members WHERE tenant_id = ? AND group_id = ?'),
+      memberCount: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE tenant_id = ? AND group_id = ?'),
+      groupsOfMember: db.prepare(
+        `SELECT g.group_id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.group_id = m.group_id
+         WHERE m.tenant_id = ? AND m.member_id = ? AND g.deleted = 0`,
+      ),
+      tenant: db.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
+      tenants: db.prepare('SELECT * FROM tenants ORDER BY tenant_id'),
+      tokenByHash: db.prepare('SELECT * FROM tokens WHERE secret_hash = ?'),
+      tokenById: db.prepare('SELECT * FROM tokens WHERE token_id = ?'),
+      tokensOf: db.prepare('SELECT * FROM tokens WHERE tenant_id = ? ORDER BY created_at'),
+      usersOf: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND deleted = 0 ORDER BY created_at, user_id'),
+      usersByName: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_name = ? COLLATE NOCASE AND deleted = 0'),
+      usersByExternalId: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND external_id = ? AND deleted = 0'),
+      groupsOf: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND deleted = 0 ORDER BY created_at, group_id'),
+      groupsByName: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND display_name = ? COLLATE NOCASE AND deleted = 0'),
+      groupsByExternalId: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND external_id = ? AND deleted = 0'),
+    };
+  }
+
+  checkpoint(): bigint {
+    return this.stmts.checkpoint.get(CHECKPOINT)?.position ?? 0n;
+  }
+
+  /** Applies a batch and moves the checkpoint in one transaction: exactly once, even after a crash. */
+  apply(events: RecordedEvent[]): void {
+    if (events.length === 0) return;
+    this.db.transaction(() => {
+      for (const event of events) this.applyOne(event);
+      this.stmts.saveCheckpoint.run(CHECKPOINT, events[events.length - 1]!.position);
+    })();
+  }
+
+  /** Empties every table, so a replay from position 0 rebuilds it. */
+  reset(): void {
+    this.db.exec('DELETE FROM tenants; DELETE FROM tokens; DELETE FROM users; DELETE FROM groups; DELETE FROM group_members; DELETE FROM projection_checkpoints;');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private applyOne(event: RecordedEvent): void {
+    const tenant = event.metadata.tenant;
+    switch (streamCategory(event.streamId)) {
+      case 'tenant':
+        return this.applyTenant(event as RecordedEvent & TenantEvent);
+      case 'token':
+        return this.applyToken(event as RecordedEvent & TokenEvent);
+      case 'user':
+        return this.applyUser(tenant, event as RecordedEvent & UserEvent);
+      case 'group':
+        return this.applyGroup(tenant, event as RecordedEvent & GroupEvent);
+      default:
+        return;
+    }
+  }
+
+  private applyTenant(event: RecordedEvent & TenantEvent): void {
+    switch (event.type) {
+      case 'TenantCreated':
+        this.stmts.insertTenant.run(event.data.tenantId, event.data.name, 'active', event.data.at);
+        return;
+      case 'TenantSuspended':
+        this.stmts.tenantStatus.run('suspended', event.data.tenantId);
+        return;
+      case 'TenantResumed':
+        this.stmts.tenantStatus.run('active', event.data.tenantId);
+        return;
+    }
+  }
+
+  private applyToken(event: RecordedEvent & TokenEvent): void {
+    switch (event.type) {
+      case 'TokenIssued': {
+        const d = event.data;
+        this.stmts.insertToken.run(d.tokenId, d.tenantId, d.name, d.idp, d.secretHash, d.hint, d.at, d.expiresAt, d.rotatedFrom);
+        return;
+      }
+      case 'TokenRevoked':
+        this.stmts.revokeToken.run(event.data.at, event.data.tokenId);
+        return;
+      case 'TokenExpiryChanged':
+        this.stmts.expireToken.run(event.data.expiresAt, event.data.tokenId);
+        return;
+    }
+  }
+
+  private applyUser(tenantId: string, event: RecordedEvent & UserEvent): void {
+    if (event.type === 'UserProvisioned') {
+      const d = event.data;
+      this.stmts.insertUser.run({
+        tenantId, userId: d.userId, userName: d.userName, externalId: d.externalId, active: d.active ? 1 : 0,
+        attributes: JSON.stringify(d.attributes), createdAt: d.at, updatedAt: d.at, version: 1, revision: event.revision,
+      });
+      return;
+    }
+    const current = this.user(tenantId, event.data.userId, true);
+    if (!current) return;
+    const next = { ...current };
+    switch (event.type) {
+      case 'UserRenamed':
+        next.userName = event.data.to;
+        break;
+      case 'UserExternalIdChanged':
+        next.externalId = event.data.to;
+        break;
+      case 'UserAttributesChanged':
+        next.attributes = applyAttributeChanges(current.attributes, event.data.changed, event.data.removed);
+        break;
+      case 'UserDeactivated':
+        next.active = false;
+        break;
+      case 'UserReactivated':
+        next.active = true;
+        break;
+      case 'UserDeleted':
+        this.stmts.deleteUser.run(event.data.at, event.revision, tenantId, event.data.userId);
+        this.stmts.removeMemberEverywhere.run(tenantId, event.data.userId);
+        return;
+      case 'UserRecreateRefused':
+        this.stmts.touchUserRevision.run(event.revision, tenantId, event.data.userId);
+        return;
+    }
+    this.stmts.updateUser.run({
+      tenantId, userId: next.userId, userName: next.userName, externalId: next.externalId, active: next.active ? 1 : 0,
+      attributes: JSON.stringify(next.attributes), updatedAt: event.data.at, version: current.version + 1, revision: event.revision,
+    });
+  }
+
+  private applyGroup(tenantId: string, event: RecordedEvent & GroupEvent): void {
+    const d = event.data;
+    switch (event.type) {
+      case 'GroupCreated':
+        this.stmts.insertGroup.run(tenantId, d.groupId, event.data.displayName, event.data.externalId, d.at, d.at, event.revision);
+        this.stmts.clearMembers.run(tenantId, d.groupId);
+        for (const m of event.data.members) this.stmts.addMember.run(tenantId, d.groupId, m.value, m.type ?? null, m.display ?? null);
+        return;
+      case 'GroupRenamed':
+      case 'GroupExternalIdChanged': {
+        const group = this.group(tenantId, d.groupId);
+        if (!group) return;
+        const displayName = event.type === 'GroupRenamed' ? event.data.to : group.displayName;
+        const externalId = event.type === 'GroupExternalIdChanged' ? event.data.to : group.externalId;
+        this.stmts.updateGroup.run(displayName, externalId, d.at, event.revision, tenantId, d.groupId);
+        return;
+      }
+      case 'GroupMembersAdded':
+        for (const m of event.data.members) this.stmts.addMember.run(tenantId, d.groupId, m.value, m.type ?? null, m.display ?? null);
+        this.stmts.touchGroup.run(d.at, event.revision, tenantId, d.groupId);
+        return;
+      case 'GroupMembersRemoved':
+        for (const value of event.data.members) this.stmts.removeMember.run(tenantId, d.groupId, value);
+        this.stmts.touchGroup.run(d.at, event.revision, tenantId, d.groupId);
+        return;
+      case 'GroupDeleted':
+        this.stmts.deleteGroup.run(d.at, event.revision, tenantId, d.groupId);
+        this.stmts.clearMembers.run(tenantId, d.groupId);
+        return;
+    }
+  }
+
+  // Queries ------------------------------------------------------------------------------------
+
+  tenant(tenantId: string): TenantRow | null {
+    const row = this.stmts.tenant.get(tenantId) as Record<string, string> | undefined;
+    return row ? toTenant(row) : null;
+  }
+
+  tenants(): TenantRow[] {
+    return (this.stmts.tenants.all() as Record<string, string>[]).map(toTenant);
+  }
+
+  tokenBySecretHash(secretHash: string): TokenRow | null {
+    const row = this.stmts.tokenByHash.get(secretHash) as Record<string, string | null> | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  token(tokenId: string): TokenRow | null {
+    const row = this.stmts.tokenById.get(tokenId) as Record<string, string | null> | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  tokensOf(tenantId: string): TokenRow[] {
+    return (this.stmts.tokensOf.all(tenantId) as Record<string, string | null>[]).map(toToken);
+  }
+
+  user(tenantId: string, userId: string, includeDeleted = false): UserRow | null {
+    const row = (includeDeleted ? this.stmts.userByIdAny : this.stmts.userById).get(tenantId, userId) as DbRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  users(tenantId: string, index?: { attribute: 'userName' | 'externalId' | 'id'; value: string }): UserRow[] {
+    let rows: DbRow[];
+    if (index?.attribute === 'userName') rows = this.stmts.usersByName.all(tenantId, index.value) as DbRow[];
+    else if (index?.attribute === 'externalId') rows = this.stmts.usersByExternalId.all(tenantId, index.value) as DbRow[];
+    else if (index?.attribute === 'id') rows = [this.stmts.userById.get(tenantId, index.value) as DbRow].filter(Boolean);
+    else rows = this.stmts.usersOf.all(tenantId) as DbRow[];
+    return rows.map(toUser);
+  }
+
+  group(tenantId: string, groupId: string): GroupRow | null {
+    const row = this.stmts.groupById.get(tenantId, groupId) as DbRow | undefined;
+    return row ? toGroup(row) : null;
+  }
+
+  groups(tenantId: string, index?: { attribute: 'displayName' | 'externalId' | 'id'; value: string }): GroupRow[] {
+    let rows: DbRow[];
+    if (index?.attribute === 'displayName') rows = this.stmts.groupsByName.all(tenantId, index.value) as DbRow[];
+    else if (index?.attribute === 'externalId') rows = this.stmts.groupsByExternalId.all(tenantId, index.value) as DbRow[];
+    else if (index?.attribute === 'id') rows = [this.stmts.groupById.get(tenantId, index.value) as DbRow].filter(Boolean);
+    else rows = this.stmts.groupsOf.all(tenantId) as DbRow[];
+    return rows.map(toGroup);
+  }
+
+  members(tenantId: string, groupId: string): Member[] {
+    return (this.stmts.membersOf.all(tenantId, groupId) as Array<{ member_id: string; type: string | null; display: string | null }>).map((r) => {
+      const member: Member = { value: r.member_id };
+      if (r.type) member.type = r.type as Member['type'];
+      if (r.display) member.display = r.display;
+      return member;
+    });
+  }
+
+  memberCount(tenantId: string, groupId: string): number {
+    return this.stmts.memberCount.get(tenantId, groupId)?.n ?? 0;
+  }
+
+  groupsOfMember(tenantId: string, memberId: string): Array<{ groupId: string; displayName: string }> {
+    return (this.stmts.groupsOfMember.all(tenantId, memberId) as Array<{ group_id: string; display_name: string }>).map((r) => ({
+      groupId: r.group_id,
+      displayName: r.display_name,
+    }));
+  }
+}
+
+type DbRow = Record<string, string | number | null>;
+
+function toTenant(row: Record<string, string>): TenantRow {
+  return { tenantId: row['tenant_id']!, name: row['name']!, status: row['status'] as TenantRow['status'], createdAt: row['created_at']! };
+}
+
+function toToken(row: Record<string, string | null>): TokenRow {
+  return {
+    tokenId: row['token_id']!, tenantId: row['tenant_id']!, name: row['name']!, idp: row['idp']!, secretHash: row['secret_hash']!,
+    hint: row['hint']!, createdAt: row['created_at']!, expiresAt: row['expires_at'] ?? null, revokedAt: row['revoked_at'] ?? null,
+    rotatedFrom: row['rotated_from'] ?? null,
+  };
+}
+
+function toUser(row: DbRow): UserRow {
+  return {
+    tenantId: row['tenant_id'] as string, userId: row['user_id'] as string, userName: row['user_name'] as string,
+    externalId: (row['external_id'] as string | null) ?? null, active: row['active'] === 1,
+    attributes: JSON.parse(row['attributes'] as string), createdAt: row['created_at'] as string, updatedAt: row['updated_at'] as string,
+    version: row['version'] as number, revision: row['revision'] as number,
+  };
+}
+
+function toGroup(row: DbRow): GroupRow {
+  return {
+    tenantId: row['tenant_id'] as string, groupId: row['group_id'] as string, displayName: row['display_name'] as string,
+    externalId: (row['external_id'] as string | null) ?? null, createdAt: row['created_at'] as string, updatedAt: row['updated_at'] as string,
+    version: row['version'] as number, revision: row['revision'] as number,
+  };
+}

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { newEventId } from '../event-id';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CatchUpSubscription } from '../catch-up-subscription';
-import { DuplicateEventId, InvalidAppend, WrongExpectedRevision } from '../errors';
+import { DuplicateEventId, EventStoreUnavailable, InvalidAppend, WrongExpectedRevision } from '../errors';
+import { newEventId } from '../event-id';
 import type {
   AppendResult,
   BatchHandler,
@@ -14,14 +15,14 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
-  RecordedMetadata,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import { GENESIS_HASH, eventHash } from '../hash-chain';
+import type { WriteOutcome, WriteRequest } from './sqlite-batch-writer';
+import { prepareDatabase } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
-  /** File path, or ':memory:' for throwaway tests. */
+  /** Path of the SQLite file. */
   path: string;
   /** Injected for deterministic tests; stamps recordedAt when the caller did not. */
   clock?: () => Date;
@@ -31,9 +32,7 @@ export interface SqliteEventStoreOptions {
 }
 
 interface PendingAppend {
-  streamId: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
+  request: WriteRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -51,49 +50,33 @@ interface EventRow {
   hash: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position       INTEGER PRIMARY KEY,
-  stream_id      TEXT    NOT NULL,
-  revision       INTEGER NOT NULL,
-  event_id       TEXT    NOT NULL UNIQUE,
-  type           TEXT    NOT NULL,
-  schema_version INTEGER NOT NULL,
-  data           TEXT    NOT NULL,
-  metadata       TEXT    NOT NULL,
-  prev_hash      TEXT    NOT NULL,
-  hash           TEXT    NOT NULL,
-  UNIQUE (stream_id, revision)
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-  name       TEXT PRIMARY KEY,
-  position   INTEGER NOT NULL,
-  updated_at TEXT NOT NULL
-);
-`;
-
 /**
- * The embedded default store. Appends queue up and commit together (group commit): one
- * transaction and one fsync for everything that arrived while the previous commit ran, and no
- * caller hears "appended" before that commit is durable (WAL, synchronous=FULL).
+ * The embedded default store. Appends go to a writer thread that commits whatever queued up
+ * while its previous commit ran, in one transaction and one fsync (group commit); nobody hears
+ * "appended" before that commit is durable (WAL, synchronous=FULL). Reads use this thread's own
+ * connection: WAL lets them run while the writer commits.
  *
- * Positions are SQLite rowids assigned by the single writer inside the commit, so they are
- * contiguous and become visible in order: a subscriber reading "after N" can never skip one.
+ * Positions are rowids assigned by the single writer inside the commit, so they are contiguous
+ * and become visible in order: a subscriber reading "after N" can never skip one.
  */
 export class SqliteEventStore implements EventStore {
+  /** Reader connection (also used for checkpoints, which are not part of the log). */
   readonly db: Database.Database;
   private readonly clock: () => Date;
   private readonly maxBatch: number;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
   private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private inFlight: { id: number; batch: PendingAppend[] } | null = null;
+  private nextBatchId = 1;
   private closed = false;
+  private workerFailure: Error | null = null;
+  private drained: Array<() => void> = [];
   private readonly subscriptions = new Set<Subscription>();
 
   private readonly stmt: {
-    head: Database.Statement<[string], { revision: number; hash: string }>;
-    insert: Database.Statement;
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[bigint, number], EventRow>;
@@ -103,29 +86,17 @@ export class SqliteEventStore implements EventStore {
   };
 
   constructor(options: SqliteEventStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    prepareDatabase(this.db);
     this.clock = options.clock ?? (() => new Date());
-    this.maxBatch = options.maxBatch ?? 512;
+    this.maxBatch = options.maxBatch ?? 1024;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.appended.setMaxListeners(0);
 
     this.stmt = {
-      head: this.db.prepare('SELECT revision, hash FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
-      insert: this.db.prepare(
-        `INSERT INTO events (stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      readForwards: this.db.prepare(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
-      ),
-      readBackwards: this.db.prepare(
-        'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-      ),
+      readForwards: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
+      readBackwards: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
@@ -137,18 +108,43 @@ export class SqliteEventStore implements EventStore {
     this.stmt.readAll.safeIntegers(true);
     this.stmt.headPosition.safeIntegers(true);
     this.stmt.loadCheckpoint.safeIntegers(true);
+
+    this.worker = startWriter(options.path);
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', () => resolve());
+      this.worker.once('error', reject);
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (message: { id?: number; outcomes?: WriteOutcome[] }) => {
+      if (message.id !== undefined && message.outcomes) this.settle(message.id, message.outcomes);
+    });
+    this.worker.on('error', (error) => this.failAll(new EventStoreUnavailable(`SQLite writer failed: ${error.message}`, error)));
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.failAll(new EventStoreUnavailable(`SQLite writer exited with code ${code}`));
+    });
+    this.worker.unref();
   }
 
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new InvalidAppend('the event store is closed'));
+    if (this.workerFailure) return Promise.reject(this.workerFailure);
     const invalid = validateAppend(streamId, events, expected);
     if (invalid) return Promise.reject(new InvalidAppend(invalid));
+    const recordedAt = this.clock().toISOString();
+    const request: WriteRequest = {
+      streamId,
+      expected,
+      events: events.map((event) => ({
+        id: event.id ?? newEventId(),
+        type: event.type,
+        schemaVersion: event.schemaVersion ?? 1,
+        data: event.data,
+        metadata: { ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt },
+      })),
+    };
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.queue.push({ request, resolve, reject });
+      if (!this.inFlight) this.dispatch();
     });
   }
 
@@ -201,94 +197,85 @@ export class SqliteEventStore implements EventStore {
     return subscription;
   }
 
+  /** Finishes queued appends, stops subscriptions, then closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    while (this.queue.length > 0) this.flush();
+    if (this.inFlight || this.queue.length > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    if (!this.workerFailure) {
+      this.worker.ref();
+      await this.ready.catch(() => undefined);
+      const closed = new Promise<void>((resolve) => this.worker.once('message', () => resolve()));
+      this.worker.postMessage({ close: true });
+      await closed;
+    }
+    await this.worker.terminate();
     this.db.close();
   }
 
-  /** Commits everything queued in one transaction; a failing append fails alone. */
-  private flush(): void {
-    this.flushScheduled = false;
+  private dispatch(): void {
+    if (this.inFlight || this.queue.length === 0 || this.workerFailure) return;
     const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    if (batch.length === 0) return;
-
-    const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
-    try {
-      this.db.transaction(() => {
-        for (const pending of batch) {
-          try {
-            outcomes.push({ ok: this.write(pending) });
-          } catch (error) {
-            if (!(error instanceof WrongExpectedRevision)) throw error;
-            outcomes.push({ error });
-          }
-        }
-      })();
-    } catch {
-      // Something other than a concurrency conflict (a duplicate event id, a full disk) broke the
-      // shared transaction: commit each append on its own so one bad append fails only itself.
-      outcomes.length = 0;
-      for (const pending of batch) {
-        try {
-          outcomes.push({ ok: this.db.transaction(() => this.write(pending))() });
-        } catch (error) {
-          outcomes.push({ error: translateSqliteError(error, pending) });
-        }
-      }
-    }
-
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if ('ok' in outcome) pending.resolve(outcome.ok);
-      else pending.reject(outcome.error);
-    });
-    if (outcomes.some((o) => 'ok' in o)) this.appended.emit('appended');
+    const id = this.nextBatchId++;
+    this.inFlight = { id, batch };
+    // Pending appends keep the process alive; an idle store does not.
+    this.worker.ref();
+    this.worker.postMessage({ id, batch: batch.map((pending) => pending.request) });
   }
 
-  private write(pending: PendingAppend): AppendResult {
-    const head = this.stmt.head.get(pending.streamId);
-    const actual = head ? head.revision : -1;
-    if (!satisfies(pending.expected, actual)) {
-      throw new WrongExpectedRevision(pending.streamId, pending.expected, actual);
+  private settle(id: number, outcomes: WriteOutcome[]): void {
+    const inFlight = this.inFlight;
+    if (!inFlight || inFlight.id !== id) return;
+    this.inFlight = null;
+    let anyAppended = false;
+    inFlight.batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('ok' in outcome) {
+        anyAppended = true;
+        pending.resolve({ nextRevision: outcome.ok.nextRevision, position: BigInt(outcome.ok.position) });
+      } else {
+        pending.reject(toError(outcome.error));
+      }
+    });
+    this.dispatch();
+    if (anyAppended) this.appended.emit('appended');
+    if (!this.inFlight && this.queue.length === 0) {
+      this.worker.unref();
+      for (const resolve of this.drained.splice(0)) resolve();
     }
-    let prevHash = head ? head.hash : GENESIS_HASH;
-    let revision = actual;
-    let position = 0n;
-    const recordedAt = this.clock().toISOString();
-    for (const event of pending.events) {
-      revision += 1;
-      const id = event.id ?? newEventId();
-      const schemaVersion = event.schemaVersion ?? 1;
-      const metadata: RecordedMetadata = { ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt };
-      const hash = eventHash({ streamId: pending.streamId, revision, id, type: event.type, schemaVersion, data: event.data, metadata, prevHash });
-      const info = this.stmt.insert.run(
-        pending.streamId, revision, id, event.type, schemaVersion,
-        JSON.stringify(event.data), JSON.stringify(metadata), prevHash, hash,
-      );
-      position = BigInt(info.lastInsertRowid);
-      prevHash = hash;
-    }
-    return { nextRevision: revision, position };
+  }
+
+  private failAll(error: Error): void {
+    if (this.workerFailure) return;
+    this.workerFailure = error;
+    const pending = [...(this.inFlight?.batch ?? []), ...this.queue.splice(0)];
+    this.inFlight = null;
+    for (const p of pending) p.reject(error);
+    for (const resolve of this.drained.splice(0)) resolve();
   }
 }
 
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
+/**
+ * Compiled code runs the compiled worker; from TypeScript sources (tests, benches run through
+ * @swc-node/register) the worker needs the same loader.
+ */
+function startWriter(path: string): Worker {
+  const fromSource = __filename.endsWith('.ts');
+  const file = join(__dirname, `sqlite-writer.worker.${fromSource ? 'ts' : 'js'}`);
+  const inherited = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  const needsLoader = fromSource && !inherited.includes('@swc-node/register');
+  return new Worker(file, { workerData: { path }, execArgv: needsLoader ? [...inherited, '-r', '@swc-node/register'] : inherited });
+}
+
+function toError(error: Extract<WriteOutcome, { error: unknown }>['error']): Error {
+  switch (error.code) {
+    case 'WRONG_EXPECTED_REVISION':
+      return new WrongExpectedRevision(error.streamId, error.expected, error.actual);
+    case 'DUPLICATE_EVENT_ID':
+      return new DuplicateEventId(error.eventIds);
+    case 'STORE_ERROR':
+      return new EventStoreUnavailable(`SQLite append failed: ${error.message}`);
   }
 }
 
@@ -303,17 +290,6 @@ function validateAppend(streamId: string, events: NewEvent[], expected: Expected
     if (!event.metadata?.tenant) return `event ${event.type} has no tenant in its metadata`;
   }
   return null;
-}
-
-function translateSqliteError(error: unknown, pending: PendingAppend): unknown {
-  if (error instanceof WrongExpectedRevision) return error;
-  const code = (error as { code?: string }).code;
-  const message = (error as Error).message ?? '';
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' && message.includes('event_id')) {
-    const ids = pending.events.map((e) => e.id).filter(Boolean).join(', ');
-    return new DuplicateEventId(ids);
-  }
-  return error;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

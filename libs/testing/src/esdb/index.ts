@@ -1,0 +1,2 @@
+export * from './esdb-stand-in.server';
+export * from './in-memory-transaction-log';

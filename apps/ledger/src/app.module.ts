@@ -7,6 +7,7 @@ import { ADMIN_TOKEN, AdminAuthGuard } from './admin/admin-auth.guard';
 import type { LedgerConfig } from './config/config';
 import { HealthController } from './health/health.controller';
 import { EVENT_STORE, LEDGER_CONFIG } from './infrastructure/tokens';
+import { RequestsModule } from './requests/requests.module';
 import { ScimModule } from './scim/scim.module';
 import { EventSourcedRepository } from './shared/event-sourced-repository';
 import { ReadModelGate } from './shared/read-model-gate';
@@ -38,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), ScimModule],
+      imports: [CqrsModule.forRoot(), ScimModule, RequestsModule],
       controllers: [HealthController, AdminController],
       providers: shared,
       exports: shared,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { LedgerConfig } from './config/config';
 import { resolveAdminToken } from './infrastructure/admin-token';
+import { RequestLedger } from './requests/request-ledger';
 import { installBodyParsers } from './scim/scim-body';
 
 export interface RunningLedger {
@@ -31,6 +32,8 @@ export async function startLedger(config: LedgerConfig, options: { logger?: fals
   });
   app.set('x-powered-by', false);
   app.set('etag', false);
+  const requestLedger = app.get(RequestLedger);
+  app.use(requestLedger.middleware());
   installBodyParsers(app, config.maxBodyBytes);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false }));
   await app.listen(config.port, config.host);
@@ -45,6 +48,7 @@ export async function startLedger(config: LedgerConfig, options: { logger?: fals
     adminToken: admin.token,
     close: async () => {
       await app.close();
+      await requestLedger.flush();
       await projector.stop();
       readModel.close();
       await store.close();

@@ -10,3 +10,4 @@ export * from './group/group.decider';
 export * from './claim/claim.decider';
 export * from './tenant/tenant.decider';
 export * from './token/token.decider';
+export * from './request/request.events';

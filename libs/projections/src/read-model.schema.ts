@@ -29,4 +29,22 @@ CREATE TABLE IF NOT EXISTS group_members (
   PRIMARY KEY (tenant_id, group_id, member_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_members_by_member ON group_members (tenant_id, member_id);
+CREATE TABLE IF NOT EXISTS requests (
+  tenant_id TEXT NOT NULL, request_id TEXT NOT NULL, correlation_id TEXT NOT NULL, at TEXT NOT NULL,
+  method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, scim_type TEXT, detail TEXT,
+  latency_ms REAL NOT NULL, token_id TEXT, idp TEXT, auth_failure TEXT, token_tenant TEXT,
+  resource_id TEXT, event_id TEXT NOT NULL, position INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (tenant_id, at);
+CREATE INDEX IF NOT EXISTS requests_by_correlation ON requests (tenant_id, correlation_id);
+CREATE INDEX IF NOT EXISTS requests_by_token ON requests (token_id, at);
+CREATE INDEX IF NOT EXISTS requests_by_token_tenant ON requests (token_tenant, at);
+CREATE TABLE IF NOT EXISTS token_usage (
+  token_id TEXT PRIMARY KEY, use_count INTEGER NOT NULL, last_used_at TEXT, last_success_at TEXT,
+  last_failure_at TEXT, last_failure_status INTEGER, last_failure_detail TEXT
+);
+CREATE TABLE IF NOT EXISTS tenant_settings (
+  tenant_id TEXT PRIMARY KEY, request_retention_days INTEGER
+);
 `;

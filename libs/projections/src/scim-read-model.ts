@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   applyAttributeChanges,
+  type RequestRecorded,
   streamCategory,
   type GroupEvent,
   type Member,
@@ -58,6 +59,47 @@ export interface TokenRow {
 }
 
 const CHECKPOINT = 'scim-read-model';
+
+export interface TokenUsage {
+  useCount: number;
+  lastUsedAt: string | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastFailureStatus: number | null;
+  lastFailureDetail: string | null;
+}
+
+export interface RequestFilter {
+  requestId?: string;
+  correlationId?: string;
+  status?: number;
+  tokenId?: string;
+  scimType?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RequestRow {
+  tenantId: string;
+  requestId: string;
+  correlationId: string;
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  scimType: string | null;
+  detail: string | null;
+  latencyMs: number;
+  tokenId: string | null;
+  idp: string | null;
+  authFailure: string | null;
+  tokenTenant: string | null;
+  resourceId: string | null;
+  eventId: string;
+  position: string;
+}
 
 /**
  * Current state for SCIM reads and authentication: tenants, tokens, users, groups, members.
@@ -130,6 +172,30 @@ export class ScimReadModel {
       groupsOf: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND deleted = 0 ORDER BY created_at, group_id'),
       groupsByName: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND display_name = ? COLLATE NOCASE AND deleted = 0'),
       groupsByExternalId: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND external_id = ? AND deleted = 0'),
+      insertRequest: db.prepare(
+        `INSERT OR REPLACE INTO requests (tenant_id, request_id, correlation_id, at, method, path, status, scim_type, detail, latency_ms,
+           token_id, idp, auth_failure, token_tenant, resource_id, event_id, position)
+         VALUES (@tenantId, @requestId, @correlationId, @at, @method, @path, @status, @scimType, @detail, @latencyMs,
+           @tokenId, @idp, @authFailure, @tokenTenant, @resourceId, @eventId, @position)`,
+      ),
+      // Replays must not count a request twice: the projection applies each event exactly once
+      // (checkpoint in the same transaction), so a plain increment is safe here.
+      tokenUsage: db.prepare(
+        `INSERT INTO token_usage (token_id, use_count, last_used_at, last_success_at, last_failure_at, last_failure_status, last_failure_detail)
+         VALUES (@tokenId, 1, @at, @success, @failure, @failureStatus, @failureDetail)
+         ON CONFLICT(token_id) DO UPDATE SET use_count = use_count + 1, last_used_at = MAX(COALESCE(last_used_at, ''), @at),
+           last_success_at = COALESCE(@success, last_success_at),
+           last_failure_at = COALESCE(@failure, last_failure_at),
+           last_failure_status = COALESCE(@failureStatus, last_failure_status),
+           last_failure_detail = CASE WHEN @failure IS NULL THEN last_failure_detail ELSE @failureDetail END`,
+      ),
+      usageOf: db.prepare('SELECT * FROM token_usage WHERE token_id = ?'),
+      setRetention: db.prepare(
+        `INSERT INTO tenant_settings (tenant_id, request_retention_days) VALUES (?, ?)
+         ON CONFLICT(tenant_id) DO UPDATE SET request_retention_days = excluded.request_retention_days`,
+      ),
+      retention: db.prepare<[string], { request_retention_days: number | null }>('SELECT request_retention_days FROM tenant_settings WHERE tenant_id = ?'),
+      purgeRequests: db.prepare('DELETE FROM requests WHERE tenant_id = ? AND at < ?'),
     };
   }
 
@@ -148,7 +214,8 @@ export class ScimReadModel {
 
   /** Empties every table, so a replay from position 0 rebuilds it. */
   reset(): void {
-    this.db.exec('DELETE FROM tenants; DELETE FROM tokens; DELETE FROM users; DELETE FROM groups; DELETE FROM group_members; DELETE FROM projection_checkpoints;');
+    this.db.exec(`DELETE FROM tenants; DELETE FROM tokens; DELETE FROM users; DELETE FROM groups; DELETE FROM group_members;
+      DELETE FROM requests; DELETE FROM token_usage; DELETE FROM tenant_settings; DELETE FROM projection_checkpoints;`);
   }
 
   close(): void {
@@ -166,6 +233,9 @@ export class ScimReadModel {
         return this.applyUser(tenant, event as RecordedEvent & UserEvent);
       case 'group':
         return this.applyGroup(tenant, event as RecordedEvent & GroupEvent);
+      case 'request':
+        if (event.type === 'RequestRecorded') this.applyRequest(tenant, event as RecordedEvent & RequestRecorded);
+        return;
       default:
         return;
     }
@@ -182,6 +252,25 @@ export class ScimReadModel {
       case 'TenantResumed':
         this.stmts.tenantStatus.run('active', event.data.tenantId);
         return;
+      case 'TenantRetentionSet':
+        this.stmts.setRetention.run(event.data.tenantId, event.data.requestRetentionDays);
+        return;
+    }
+  }
+
+  private applyRequest(tenantId: string, event: RecordedEvent & RequestRecorded): void {
+    const d = event.data;
+    this.stmts.insertRequest.run({
+      tenantId, requestId: d.requestId, correlationId: d.correlationId, at: d.at, method: d.method, path: d.path, status: d.status,
+      scimType: d.scimType, detail: d.detail, latencyMs: d.latencyMs, tokenId: d.tokenId, idp: d.idp, authFailure: d.authFailure,
+      tokenTenant: d.tokenTenant, resourceId: d.resourceId, eventId: event.id, position: event.position,
+    });
+    if (d.tokenId) {
+      const failed = d.status >= 400;
+      this.stmts.tokenUsage.run({
+        tokenId: d.tokenId, at: d.at, success: failed ? null : d.at, failure: failed ? d.at : null,
+        failureStatus: failed ? d.status : null, failureDetail: failed ? d.detail : null,
+      });
     }
   }
 
@@ -277,6 +366,50 @@ export class ScimReadModel {
 
   // Queries ------------------------------------------------------------------------------------
 
+  tokenUsage(tokenId: string): TokenUsage {
+    const row = this.stmts.usageOf.get(tokenId) as Record<string, string | number | null> | undefined;
+    return {
+      useCount: (row?.['use_count'] as number) ?? 0,
+      lastUsedAt: (row?.['last_used_at'] as string) ?? null,
+      lastSuccessAt: (row?.['last_success_at'] as string) ?? null,
+      lastFailureAt: (row?.['last_failure_at'] as string) ?? null,
+      lastFailureStatus: (row?.['last_failure_status'] as number) ?? null,
+      lastFailureDetail: (row?.['last_failure_detail'] as string) ?? null,
+    };
+  }
+
+  requestRetentionDays(tenantId: string): number | null {
+    return this.stmts.retention.get(tenantId)?.request_retention_days ?? null;
+  }
+
+  /** Drops index rows older than `before`; returns how many went. */
+  purgeRequestsBefore(tenantId: string, before: string): number {
+    return this.stmts.purgeRequests.run(tenantId, before).changes;
+  }
+
+  /** The request ledger, newest first. */
+  requests(tenantId: string, filter: RequestFilter): RequestRow[] {
+    const where: string[] = ['(tenant_id = @tenantId OR token_tenant = @tenantId)'];
+    const params: Record<string, unknown> = { tenantId, limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
+    const add = (clause: string, key: keyof RequestFilter) => {
+      if (filter[key] !== undefined) {
+        where.push(clause);
+        params[key] = filter[key];
+      }
+    };
+    add('request_id = @requestId', 'requestId');
+    add('correlation_id = @correlationId', 'correlationId');
+    add('status = @status', 'status');
+    add('token_id = @tokenId', 'tokenId');
+    add('scim_type = @scimType', 'scimType');
+    add('at >= @from', 'from');
+    add('at < @to', 'to');
+    const rows = this.db
+      .prepare(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY at DESC, position DESC LIMIT @limit OFFSET @offset`)
+      .all(params) as Array<Record<string, unknown>>;
+    return rows.map(toRequest);
+  }
+
   tenant(tenantId: string): TenantRow | null {
     const row = this.stmts.tenant.get(tenantId) as Record<string, string> | undefined;
     return row ? toTenant(row) : null;
@@ -350,6 +483,17 @@ export class ScimReadModel {
 }
 
 type DbRow = Record<string, string | number | null>;
+
+function toRequest(row: Record<string, unknown>): RequestRow {
+  return {
+    tenantId: row['tenant_id'] as string, requestId: row['request_id'] as string, correlationId: row['correlation_id'] as string,
+    at: row['at'] as string, method: row['method'] as string, path: row['path'] as string, status: row['status'] as number,
+    scimType: (row['scim_type'] as string | null) ?? null, detail: (row['detail'] as string | null) ?? null, latencyMs: row['latency_ms'] as number,
+    tokenId: (row['token_id'] as string | null) ?? null, idp: (row['idp'] as string | null) ?? null,
+    authFailure: (row['auth_failure'] as string | null) ?? null, tokenTenant: (row['token_tenant'] as string | null) ?? null,
+    resourceId: (row['resource_id'] as string | null) ?? null, eventId: row['event_id'] as string, position: String(row['position']),
+  };
+}
 
 function toTenant(row: Record<string, string>): TenantRow {
   return { tenantId: row['tenant_id']!, name: row['name']!, status: row['status'] as TenantRow['status'], createdAt: row['created_at']! };

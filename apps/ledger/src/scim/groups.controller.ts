@@ -9,7 +9,7 @@ import { baseUrlOf, scimContext } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-query';
 import { etagOf, groupResource } from './resource-mapper';
-import { send } from './users.controller';
+import { noteIgnored, send } from './users.controller';
 
 @Controller('tenants/:tenant/scim/v2/Groups')
 @UseGuards(ScimAuthGuard)
@@ -47,8 +47,10 @@ export class GroupsController {
 
   @Post()
   async create(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): Promise<void> {
-    const { resource } = validateResource(body, 'Group', 'create');
+    const { resource, ignoredAttributes } = validateResource(body, 'Group', 'create');
+    noteIgnored(request, ignoredAttributes);
     const { group } = await this.groups.create(scimContext(request), draftOf(resource));
+    request.resourceId = group.groupId;
     const created = groupResource(groupShape(group), [...group.members.values()], baseUrlOf(request));
     response.setHeader('Location', (created['meta'] as { location: string }).location);
     send(response, 201, created, etagOf(group.version));
@@ -56,7 +58,9 @@ export class GroupsController {
 
   @Put(':id')
   async replace(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
-    const { resource } = validateResource(body, 'Group', 'replace');
+    request.resourceId = id;
+    const { resource, ignoredAttributes } = validateResource(body, 'Group', 'replace');
+    noteIgnored(request, ignoredAttributes);
     const draft = draftOf(resource);
     const context = scimContext(request);
     const { group } = await this.groups.change(context, id, () => ({ type: 'ReplaceGroup', groupId: id, ...draft, at: context.at.toISOString() }), ifMatch);
@@ -65,6 +69,7 @@ export class GroupsController {
 
   @Patch(':id')
   async patch(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: Record<string, string>, @Res() response: Response): Promise<void> {
+    request.resourceId = id;
     const context = scimContext(request);
     const base = baseUrlOf(request);
     const { group } = await this.groups.change(
@@ -72,7 +77,8 @@ export class GroupsController {
       id,
       (current) => {
         const before = groupResource(groupShape(current), [...current.members.values()], base);
-        const { resource } = applyPatch(before as never, body, 'Group');
+        const { resource, ignoredAttributes } = applyPatch(before as never, body, 'Group');
+        noteIgnored(request, ignoredAttributes);
         return { type: 'ReplaceGroup', groupId: id, ...draftOf(resource as Record<string, unknown>), at: context.at.toISOString() };
       },
       ifMatch,
@@ -89,6 +95,7 @@ export class GroupsController {
   @Delete(':id')
   @HttpCode(204)
   async remove(@Req() request: ScimRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    request.resourceId = id;
     await this.groups.delete(scimContext(request), id, ifMatch);
   }
 

@@ -4,6 +4,7 @@ import { ScimError } from '@ledger/scim';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from '../infrastructure/secrets';
+import type { RequestContext } from '../shared/request-context';
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'wrong_tenant' | 'suspended';
 
@@ -14,6 +15,13 @@ export interface ScimCaller {
 
 export interface ScimRequest extends Request {
   scimCaller?: ScimCaller;
+  ledgerContext?: RequestContext;
+  /** The error answered, set by the SCIM exception filter. */
+  scimError?: ScimError;
+  /** Attributes the client sent that were not stored (unknown or readOnly). */
+  ignoredAttributes?: string[];
+  /** Id of the resource the request created or changed. */
+  resourceId?: string;
   authFailure?: { reason: AuthFailure; tokenId: string | null; tokenTenant: string | null };
 }
 

@@ -3,10 +3,12 @@ import { traceOf } from '../shared/http-context';
 import type { RequestContext } from '../shared/request-context';
 import type { ScimRequest } from './scim-auth.guard';
 
+/** One context per request: every write of the request shares its time and produced-events list. */
 export function scimContext(request: ScimRequest): RequestContext {
+  if (request.ledgerContext) return request.ledgerContext;
   const trace = traceOf(request);
   const caller = request.scimCaller!;
-  return {
+  request.ledgerContext = {
     tenant: caller.tenant.tenantId,
     requestId: trace.requestId,
     correlationId: trace.correlationId,
@@ -14,7 +16,9 @@ export function scimContext(request: ScimRequest): RequestContext {
     tokenId: caller.token.tokenId,
     actor: `token:${caller.token.tokenId}`,
     at: new Date(),
+    produced: [],
   };
+  return request.ledgerContext;
 }
 
 /** The base URL the IdP used, so `meta.location` and `$ref` point where it can follow them. */

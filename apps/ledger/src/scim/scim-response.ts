@@ -4,5 +4,8 @@ import { ScimError } from '@ledger/scim';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 export function sendScimError(response: Response, error: ScimError): void {
+  // The request ledger reads what we answered from the request.
+  (response.req as { scimError?: ScimError }).scimError = error;
+  if (error.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="scim-ledger"');
   response.status(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(error.toResponse()));
 }

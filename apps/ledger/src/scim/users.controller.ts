@@ -50,8 +50,10 @@ export class UsersController {
 
   @Post()
   async create(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): Promise<void> {
-    const { resource } = validateResource(body, 'User', 'create');
+    const { resource, ignoredAttributes } = validateResource(body, 'User', 'create');
+    noteIgnored(request, ignoredAttributes);
     const { user } = await this.users.provision(scimContext(request), storable(resource));
+    request.resourceId = user.userId;
     const created = userResource(user, baseUrlOf(request));
     response.setHeader('Location', created['meta'] ? (created['meta'] as { location: string }).location : '');
     send(response, 201, created, etagOf(user.version));
@@ -59,20 +61,24 @@ export class UsersController {
 
   @Put(':id')
   async replace(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
-    const { resource } = validateResource(body, 'User', 'replace');
+    request.resourceId = id;
+    const { resource, ignoredAttributes } = validateResource(body, 'User', 'replace');
+    noteIgnored(request, ignoredAttributes);
     const { user } = await this.users.replace(scimContext(request), id, () => storable(resource), ifMatch);
     send(response, 200, this.toResourceById(request, user.userId) ?? userResource(user, baseUrlOf(request)), etagOf(user.version));
   }
 
   @Patch(':id')
   async patch(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
+    request.resourceId = id;
     const base = baseUrlOf(request);
     const { user } = await this.users.replace(
       scimContext(request),
       id,
       (current) => {
         const before = userResource({ ...current, userId: id }, base);
-        const { resource } = applyPatch(before as never, body, 'User');
+        const { resource, ignoredAttributes } = applyPatch(before as never, body, 'User');
+        noteIgnored(request, ignoredAttributes);
         return storable(resource as Record<string, unknown>);
       },
       ifMatch,
@@ -83,6 +89,7 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   async remove(@Req() request: ScimRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    request.resourceId = id;
     await this.users.delete(scimContext(request), id, ifMatch);
   }
 
@@ -114,6 +121,10 @@ export class UsersController {
 function storable(resource: Record<string, unknown>): Record<string, unknown> {
   const { schemas: _s, id: _i, meta: _m, groups: _g, password: _p, ...attributes } = resource;
   return attributes;
+}
+
+export function noteIgnored(request: ScimRequest, ignored: ReadonlyArray<{ path: string; reason: string }>): void {
+  if (ignored.length > 0) request.ignoredAttributes = ignored.map((a) => `${a.path} (${a.reason})`);
 }
 
 export function send(response: Response, status: number, body: unknown, etag?: string): void {

@@ -74,6 +74,7 @@ export class EventSourcedRepository {
         const metadata = metadataOf(context);
         const result = await this.store.append(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata })), expected);
         const state = events.reduce(folding.evolve, loaded.state);
+        for (const event of events) context.produced?.push({ streamId, type: event.type, position: result.position.toString() });
         this.remember(streamId, { state, revision: result.nextRevision });
         return { state, revision: result.nextRevision, events, position: result.position };
       } catch (error) {

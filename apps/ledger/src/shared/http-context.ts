@@ -6,7 +6,7 @@ import type { RequestContext } from './request-context';
 const CORRELATION_HEADERS = ['client-request-id', 'x-request-id', 'x-correlation-id', 'x-okta-request-id', 'request-id'];
 
 export interface TracedRequest extends Request {
-  ledger?: { requestId: string; correlationId: string; startedAt: number; receivedAt: Date };
+  ledger?: { requestId: string; correlationId: string; correlationFromIdp: boolean; startedAt: number; receivedAt: Date };
 }
 
 /** Assigns request and correlation ids once per request (also sent back as response headers). */
@@ -22,7 +22,13 @@ export function traceOf(request: TracedRequest): NonNullable<TracedRequest['ledg
         break;
       }
     }
-    request.ledger = { requestId, correlationId: correlationId ?? requestId, startedAt: performance.now(), receivedAt: new Date() };
+    request.ledger = {
+      requestId,
+      correlationId: correlationId ?? requestId,
+      correlationFromIdp: correlationId !== null,
+      startedAt: performance.now(),
+      receivedAt: new Date(),
+    };
   }
   return request.ledger;
 }

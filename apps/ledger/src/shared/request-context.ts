@@ -10,6 +10,8 @@ export interface RequestContext {
   tokenId: string | null;
   actor: string;
   at: Date;
+  /** Filled by the repository with what the request appended, for the request ledger. */
+  produced?: Array<{ streamId: string; type: string; position: string }>;
 }
 
 export function metadataOf(context: RequestContext): EventMetadata {

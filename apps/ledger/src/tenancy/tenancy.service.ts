@@ -57,6 +57,15 @@ export class TenancyService {
     return this.readModel.tenant(tenantId)!;
   }
 
+  async setRequestRetention(context: RequestContext, tenantId: string, requestRetentionDays: number | null): Promise<{ tenantId: string; requestRetentionDays: number | null }> {
+    const outcome = await this.repository.execute<ReturnType<typeof evolveTenant>, TenantEvent>(
+      streams.tenant(tenantId), tenantFolding, { ...context, tenant: tenantId },
+      ({ state }) => decideTenant({ type: 'SetRequestRetention', tenantId, requestRetentionDays, at: context.at.toISOString() }, state),
+    );
+    await this.gate.reached(outcome.position);
+    return { tenantId, requestRetentionDays: this.readModel.requestRetentionDays(tenantId) };
+  }
+
   async issueToken(
     context: RequestContext,
     tenantId: string,

@@ -4,14 +4,19 @@ import type { DomainEvent } from '../shared/decider';
 export type TenantCreated = DomainEvent<'TenantCreated', { tenantId: string; name: string; at: string }>;
 export type TenantSuspended = DomainEvent<'TenantSuspended', { tenantId: string; reason: string | null; at: string }>;
 export type TenantResumed = DomainEvent<'TenantResumed', { tenantId: string; at: string }>;
-export type TenantEvent = TenantCreated | TenantSuspended | TenantResumed;
+/** How long the request ledger index keeps requests; null keeps them for ever (the default). */
+export type TenantRetentionSet = DomainEvent<'TenantRetentionSet', { tenantId: string; requestRetentionDays: number | null; at: string }>;
+export type TenantEvent = TenantCreated | TenantSuspended | TenantResumed | TenantRetentionSet;
 
 export type TenantCommand =
   | { type: 'CreateTenant'; tenantId: string; name: string; at: string }
   | { type: 'SuspendTenant'; tenantId: string; reason: string | null; at: string }
-  | { type: 'ResumeTenant'; tenantId: string; at: string };
+  | { type: 'ResumeTenant'; tenantId: string; at: string }
+  | { type: 'SetRequestRetention'; tenantId: string; requestRetentionDays: number | null; at: string };
 
-export type Tenant = { status: 'absent' } | { status: 'active' | 'suspended'; tenantId: string; name: string; createdAt: string };
+export type Tenant =
+  | { status: 'absent' }
+  | { status: 'active' | 'suspended'; tenantId: string; name: string; createdAt: string; requestRetentionDays: number | null };
 export const initialTenant: Tenant = { status: 'absent' };
 
 /** Tenant ids appear in URLs and stream names: lowercase letters, digits and inner dashes only. */
@@ -33,6 +38,13 @@ export function decideTenant(command: TenantCommand, state: Tenant): TenantEvent
       if (state.status === 'absent') throw new ResourceNotFound('Tenant', command.tenantId);
       if (state.status === 'active') return [];
       return [{ type: 'TenantResumed', data: { tenantId: command.tenantId, at: command.at } }];
+    case 'SetRequestRetention': {
+      if (state.status === 'absent') throw new ResourceNotFound('Tenant', command.tenantId);
+      const days = command.requestRetentionDays;
+      if (days !== null && (!Number.isInteger(days) || days < 1)) throw new InvalidCommand('requestRetentionDays must be a whole number of days (1 or more) or null for unlimited');
+      if (state.requestRetentionDays === days) return [];
+      return [{ type: 'TenantRetentionSet', data: { tenantId: command.tenantId, requestRetentionDays: days, at: command.at } }];
+    }
     default: {
       const exhaustive: never = command;
       throw new Error(`unknown tenant command ${JSON.stringify(exhaustive)}`);
@@ -43,11 +55,13 @@ export function decideTenant(command: TenantCommand, state: Tenant): TenantEvent
 export function evolveTenant(state: Tenant, event: TenantEvent): Tenant {
   switch (event.type) {
     case 'TenantCreated':
-      return { status: 'active', tenantId: event.data.tenantId, name: event.data.name, createdAt: event.data.at };
+      return { status: 'active', tenantId: event.data.tenantId, name: event.data.name, createdAt: event.data.at, requestRetentionDays: null };
     case 'TenantSuspended':
       return state.status === 'absent' ? state : { ...state, status: 'suspended' };
     case 'TenantResumed':
       return state.status === 'absent' ? state : { ...state, status: 'active' };
+    case 'TenantRetentionSet':
+      return state.status === 'absent' ? state : { ...state, requestRetentionDays: event.data.requestRetentionDays };
     default: {
       const exhaustive: never = event;
       throw new Error(`unknown tenant event ${JSON.stringify(exhaustive)}`);

@@ -1,0 +1,115 @@
+import { BadRequestException, Body, Controller, Get, Inject, NotFoundException, Param, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { streamCategory, type RequestRecorded } from '@ledger/domain';
+import type { EventStore, RecordedEvent } from '@ledger/eventstore';
+import { ScimReadModel, type RequestFilter } from '@ledger/projections';
+import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
+import type { Request } from 'express';
+import { AdminAuthGuard } from '../admin/admin-auth.guard';
+import { AdminExceptionFilter } from '../admin/admin-exception.filter';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import { adminContext } from '../shared/http-context';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { tally, tokenSummary } from './diagnostics';
+import { stateAround } from './state-around';
+
+class RetentionDto {
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  requestRetentionDays!: number | null;
+}
+
+/** The request ledger for IAM engineers: what came in, what we answered, and why. */
+@Controller()
+@UseGuards(AdminAuthGuard)
+@UseFilters(AdminExceptionFilter)
+export class RequestsController {
+  constructor(
+    private readonly readModel: ScimReadModel,
+    private readonly tenancy: TenancyService,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get('tenants/:tenant/audit/requests')
+  list(@Param('tenant') tenant: string, @Query() query: Record<string, string>) {
+    const filter = requestFilter(query);
+    return { requests: this.readModel.requests(tenant, filter), startIndex: (filter.offset ?? 0) + 1 };
+  }
+
+  /** One call for a support ticket: the request, our answer, its events, and state before and after. */
+  @Get('tenants/:tenant/audit/requests/:requestId/escalation')
+  async escalation(@Param('tenant') tenant: string, @Param('requestId') requestId: string) {
+    const [row] = this.readModel.requests(tenant, { requestId, limit: 1 });
+    if (!row) throw new NotFoundException(`request ${requestId} is not in the ledger of tenant ${tenant}`);
+    const [recorded] = await this.store.readStream(`request-${row.tenantId}:${requestId}`, { maxCount: 1 });
+    const request = (recorded as RecordedEvent<RequestRecorded['data']> | undefined)?.data;
+    const producedStreams = [...new Set((request?.produced ?? []).map((p) => p.streamId))];
+    const resources = [];
+    for (const streamId of producedStreams) {
+      const events = (await this.store.readStream(streamId)).filter((e) => e.metadata.requestId === requestId);
+      if (events.length === 0) continue;
+      resources.push({
+        streamId,
+        events: events.map(publicEvent),
+        ...(await stateAround(this.store, streamId, events[0]!.revision, events[events.length - 1]!.revision)),
+      });
+    }
+    return {
+      request: request ?? row,
+      response: { status: row.status, scimType: row.scimType, detail: row.detail, latencyMs: row.latencyMs },
+      correlatedRequests: this.readModel.requests(tenant, { correlationId: row.correlationId, limit: 50 }).map((r) => r.requestId),
+      resources,
+    };
+  }
+
+  @Get('admin/tenants/:tenant/diagnostics')
+  diagnostics(@Param('tenant') tenant: string, @Query('windowSeconds') windowSeconds?: string) {
+    this.tenancy.requireTenant(tenant);
+    const seconds = windowSeconds === undefined ? 3600 : Number(windowSeconds);
+    if (!Number.isInteger(seconds) || seconds < 1) throw new BadRequestException('windowSeconds must be a positive whole number');
+    const from = new Date(Date.now() - seconds * 1000).toISOString();
+    const rows = this.readModel.requests(tenant, { from, limit: 1_000_000 });
+    return {
+      tenant,
+      window: { seconds, from, to: new Date().toISOString() },
+      overall: tally(rows),
+      tokens: this.readModel.tokensOf(tenant).map((token) => ({
+        ...tokenSummary(token, this.readModel.tokenUsage(token.tokenId)),
+        window: tally(rows.filter((r) => r.tokenId === token.tokenId)),
+      })),
+    };
+  }
+
+  @Put('admin/tenants/:tenant/retention')
+  async retention(@Req() request: Request, @Param('tenant') tenant: string, @Body() body: RetentionDto) {
+    return this.tenancy.setRequestRetention(adminContext(request, tenant), tenant, body.requestRetentionDays ?? null);
+  }
+}
+
+function requestFilter(query: Record<string, string>): RequestFilter {
+  const filter: RequestFilter = {};
+  for (const key of ['requestId', 'correlationId', 'tokenId', 'scimType'] as const) if (query[key]) filter[key] = query[key];
+  for (const key of ['from', 'to'] as const) {
+    if (query[key] === undefined) continue;
+    const at = Date.parse(query[key]!);
+    if (Number.isNaN(at)) throw new BadRequestException(`${key} must be an ISO-8601 time`);
+    filter[key] = new Date(at).toISOString();
+  }
+  if (query['status'] !== undefined) {
+    const status = Number(query['status']);
+    if (!Number.isInteger(status)) throw new BadRequestException('status must be an HTTP status code');
+    filter.status = status;
+  }
+  const count = query['count'] === undefined ? 100 : Number(query['count']);
+  const start = query['startIndex'] === undefined ? 1 : Number(query['startIndex']);
+  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new BadRequestException('count must be 1 to 1000');
+  if (!Number.isInteger(start) || start < 1) throw new BadRequestException('startIndex must be 1 or more');
+  filter.limit = count;
+  filter.offset = start - 1;
+  return filter;
+}
+
+function publicEvent(event: RecordedEvent) {
+  return { ...event, position: event.position.toString(), category: streamCategory(event.streamId) };
+}

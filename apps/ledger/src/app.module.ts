@@ -1,11 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { EventStore } from '@ledger/eventstore';
 import { ReadModelProjector, ScimReadModel } from '@ledger/projections';
 import { AdminController } from './admin/admin.controller';
 import { ADMIN_TOKEN, AdminAuthGuard } from './admin/admin-auth.guard';
 import type { LedgerConfig } from './config/config';
-import { HealthController } from './health/health.controller';
+import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
+import { loggingParams } from './observability/logging';
+import { LAG_SOURCES, MetricsController, type LagSource } from './observability/metrics.controller';
+import { LedgerMetrics } from './observability/metrics';
 import { EVENT_STORE, LEDGER_CONFIG } from './infrastructure/tokens';
 import { RequestsModule } from './requests/requests.module';
 import { ScimModule } from './scim/scim.module';
@@ -19,6 +25,9 @@ export interface LedgerParts {
   readModel: ScimReadModel;
   projector: ReadModelProjector;
   adminToken: string;
+  metrics: LedgerMetrics;
+  /** Where log lines go; stdout when absent. */
+  logDestination?: DestinationStream;
 }
 
 /** Everything the app needs arrives built, so tests and main wire the same module. */
@@ -31,6 +40,10 @@ export class AppModule {
       { provide: ScimReadModel, useValue: parts.readModel },
       { provide: ReadModelProjector, useValue: parts.projector },
       { provide: ADMIN_TOKEN, useValue: parts.adminToken },
+      { provide: LedgerMetrics, useValue: parts.metrics },
+      // Modules add their own lag sources and readiness checks to these lists when they start.
+      { provide: LAG_SOURCES, useValue: [] as LagSource[] },
+      { provide: READINESS_CHECKS, useValue: [] as ReadinessCheck[] },
       EventSourcedRepository,
       ReadModelGate,
       TenancyService,
@@ -39,8 +52,14 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), ScimModule, RequestsModule],
-      controllers: [HealthController, AdminController],
+      imports: [
+        LoggerModule.forRoot(loggingParams(parts.config, parts.logDestination)),
+        TerminusModule,
+        CqrsModule.forRoot(),
+        ScimModule,
+        RequestsModule,
+      ],
+      controllers: [HealthController, MetricsController, AdminController],
       providers: shared,
       exports: shared,
     };

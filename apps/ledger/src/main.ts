@@ -15,8 +15,14 @@ async function main(): Promise<void> {
   }
   const ledger = await startLedger(config);
   process.stdout.write(`scim-ledger listening on ${ledger.url} (data in ${config.dataDir}, store ${config.eventStoreUrl ? 'EventStoreDB' : 'SQLite'})\n`);
+  // Stop accepting, let in-flight requests and their writes finish, record their ledger entries,
+  // stop projections at a checkpoint, then close the store. A stuck close still ends the process.
   const shutdown = async (signal: string) => {
     process.stdout.write(`${signal}: shutting down\n`);
+    setTimeout(() => {
+      process.stderr.write('shutdown took longer than 30 s; exiting anyway\n');
+      process.exit(1);
+    }, 30_000).unref();
     await ledger.close();
     process.exit(0);
   };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { tempDir, type TempDir } from '@ledger/testing';
+import type { DestinationStream } from 'pino';
 import { startLedger, type RunningLedger } from '../src/bootstrap';
 import { loadConfig } from '../src/config/config';
 
@@ -15,10 +16,15 @@ export interface Harness {
 }
 
 /** The real app over real HTTP on a free loopback port, with its own data directory. */
-export async function startHarness(existing?: TempDir): Promise<Harness> {
+export interface HarnessOptions {
+  logLevel?: string;
+  logDestination?: DestinationStream;
+}
+
+export async function startHarness(existing?: TempDir, options: HarnessOptions = {}): Promise<Harness> {
   const dir = existing ?? (await tempDir('e2e'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: 'test-admin-token-0123456789' });
-  const ledger = await startLedger(config, { logger: false });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: options.logLevel ?? 'silent' });
+  const ledger = await startLedger(config, { logDestination: options.logDestination });
   const call = async (method: string, path: string, body: unknown, headers: Record<string, string>) => {
     const response = await fetch(`${ledger.url}${path}`, {
       method,

@@ -4,6 +4,7 @@ import { TENANT_ID_PATTERN, streams, type RequestRecorded } from '@ledger/domain
 import type { EventStore } from '@ledger/eventstore';
 import type { NextFunction, Request, Response } from 'express';
 import { EVENT_STORE } from '../infrastructure/tokens';
+import { LedgerMetrics, resourceOf, scimTypeLabel } from '../observability/metrics';
 import type { ScimRequest } from '../scim/scim-auth.guard';
 import { traceOf, type TracedRequest } from '../shared/http-context';
 import { ledgerBody } from './redact';
@@ -23,7 +24,11 @@ export class RequestLedger implements OnModuleInit, OnModuleDestroy {
   private pending = new Set<Promise<unknown>>();
   private sweeper: NodeJS.Timeout | null = null;
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore, private readonly readModel: ScimReadModel) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly readModel: ScimReadModel,
+    private readonly metrics: LedgerMetrics,
+  ) {}
 
   onModuleInit(): void {
     this.sweepRetention();
@@ -58,7 +63,11 @@ export class RequestLedger implements OnModuleInit, OnModuleDestroy {
       const trace = traceOf(request as TracedRequest);
       response.setHeader('X-Request-Id', trace.requestId);
       response.setHeader('X-Correlation-Id', trace.correlationId);
-      response.on('finish', () => this.track(this.record(request as ScimRequest, response, decodeURIComponent(match[1]!))));
+      response.on('finish', () => {
+        const tenant = decodeURIComponent(match[1]!);
+        this.count(request as ScimRequest, response, tenant);
+        this.track(this.record(request as ScimRequest, response, tenant));
+      });
       next();
     };
   }
@@ -66,6 +75,23 @@ export class RequestLedger implements OnModuleInit, OnModuleDestroy {
   /** Resolves when every record started so far is written (graceful shutdown, tests). */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+  }
+
+  private count(request: ScimRequest, response: Response, urlTenant: string): void {
+    const tenant = TENANT_ID_PATTERN.test(urlTenant) ? urlTenant : UNKNOWN_TENANT;
+    const resource = resourceOf(request.path);
+    this.metrics.scimRequests.inc({
+      tenant,
+      idp: request.scimCaller?.token.idp ?? '',
+      method: request.method,
+      resource,
+      status: String(response.statusCode),
+      scim_type: scimTypeLabel(request.scimError?.scimType),
+    });
+    this.metrics.scimRequestDuration.observe({ method: request.method, resource }, (performance.now() - traceOf(request).startedAt) / 1000);
+    const failure = request.authFailure;
+    if (failure && failure.reason !== 'suspended') this.metrics.authFailures.inc({ tenant, reason: failure.reason });
+    if (failure?.reason === 'wrong_tenant') this.metrics.wrongTenantAttempts.inc({ tenant, token_tenant: failure.tokenTenant ?? '' });
   }
 
   private track(promise: Promise<unknown>): void {

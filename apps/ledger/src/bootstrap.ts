@@ -13,6 +13,8 @@ import { instrumentEventStore } from './observability/instrumented-event-store';
 import { LedgerMetrics } from './observability/metrics';
 import { RequestLedger } from './requests/request-ledger';
 import { installBodyParsers } from './scim/scim-body';
+import { openApiDocument } from './observability/openapi';
+import { SwaggerModule } from '@nestjs/swagger';
 
 export interface RunningLedger {
   app: INestApplication;
@@ -54,6 +56,7 @@ export async function startLedger(config: LedgerConfig, options: StartOptions = 
   app.use(requestLedger.middleware());
   installBodyParsers(app, config.maxBodyBytes);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false }));
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };
   if (admin.generated) {

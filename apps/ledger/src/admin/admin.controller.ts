@@ -1,12 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel, type TokenRow } from '@ledger/projections';
 import type { Request } from 'express';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { adminContext } from '../shared/http-context';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminExceptionFilter } from './admin-exception.filter';
 import { CreateTenantDto, IssueTokenDto, SetTokenExpiryDto, SuspendTenantDto } from './admin.dto';
 
+@ApiTags('admin')
+@ApiBearerAuth()
 @Controller('admin/tenants')
 @UseGuards(AdminAuthGuard)
 @UseFilters(AdminExceptionFilter)

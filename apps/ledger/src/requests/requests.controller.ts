@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Get, Inject, NotFoundException, 
 import { streamCategory, type RequestRecorded } from '@ledger/domain';
 import type { EventStore, RecordedEvent } from '@ledger/eventstore';
 import { ScimReadModel, type RequestFilter } from '@ledger/projections';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
@@ -13,6 +14,7 @@ import { tally, tokenSummary } from './diagnostics';
 import { stateAround } from './state-around';
 
 class RetentionDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'days the request ledger index keeps requests; null for unlimited' })
   @ValidateIf((_, value) => value !== null)
   @IsOptional()
   @IsInt()
@@ -21,6 +23,8 @@ class RetentionDto {
 }
 
 /** The request ledger for IAM engineers: what came in, what we answered, and why. */
+@ApiTags('request ledger')
+@ApiBearerAuth()
 @Controller()
 @UseGuards(AdminAuthGuard)
 @UseFilters(AdminExceptionFilter)

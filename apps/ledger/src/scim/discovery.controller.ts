@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { getResourceType, getSchema, listResourceTypes, listSchemas } from '@ledger/scim';
 import type { Request, Response } from 'express';
@@ -7,6 +8,7 @@ import { DEFAULT_PAGE, MAX_PAGE } from './scim-query';
 import { send } from './users.controller';
 
 /** Discovery answers without a token (RFC 7644 §4) and tells the truth about what is supported. */
+@ApiExcludeController()
 @Controller('tenants/:tenant/scim/v2')
 @UseFilters(ScimExceptionFilter)
 export class DiscoveryController {

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Member } from '@ledger/domain';
 import { ScimReadModel } from '@ledger/projections';
@@ -11,6 +12,7 @@ import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-
 import { etagOf, groupResource } from './resource-mapper';
 import { noteIgnored, send } from './users.controller';
 
+@ApiExcludeController()
 @Controller('tenants/:tenant/scim/v2/Groups')
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)

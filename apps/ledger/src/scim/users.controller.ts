@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel, type UserRow } from '@ledger/projections';
 import { ScimError, applyPatch, projectAttributes, validateResource } from '@ledger/scim';
@@ -10,6 +11,7 @@ import { SCIM_CONTENT_TYPE } from './scim-response';
 import { etagOf, userResource, type ScimResource } from './resource-mapper';
 import { UsersService, attributesOf } from './users.service';
 
+@ApiExcludeController()
 @Controller('tenants/:tenant/scim/v2/Users')
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)

@@ -13,6 +13,7 @@ import { instrumentEventStore } from './observability/instrumented-event-store';
 import { LedgerMetrics } from './observability/metrics';
 import { RequestLedger } from './requests/request-ledger';
 import { installBodyParsers } from './scim/scim-body';
+import { ScimNotFoundFilter } from './scim/scim-fallback.filter';
 import { openApiDocument } from './observability/openapi';
 import { SwaggerModule } from '@nestjs/swagger';
 
@@ -55,6 +56,7 @@ export async function startLedger(config: LedgerConfig, options: StartOptions = 
   const requestLedger = app.get(RequestLedger);
   app.use(requestLedger.middleware());
   installBodyParsers(app, config.maxBodyBytes);
+  app.useGlobalFilters(new ScimNotFoundFilter(app.getHttpAdapter()));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false }));
   SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.port, config.host);

@@ -6,6 +6,7 @@ import { baseUrlOf } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { DEFAULT_PAGE, MAX_PAGE } from './scim-query';
 import { send } from './users.controller';
+import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD_BYTES } from './bulk.controller';
 
 /** Discovery answers without a token (RFC 7644 §4) and tells the truth about what is supported. */
 @ApiExcludeController()
@@ -19,7 +20,7 @@ export class DiscoveryController {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       documentationUri: 'https://datatracker.ietf.org/doc/html/rfc7644',
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: BULK_MAX_OPERATIONS, maxPayloadSize: BULK_MAX_PAYLOAD_BYTES },
       filter: { supported: true, maxResults: MAX_PAGE },
       changePassword: { supported: false },
       sort: { supported: true },

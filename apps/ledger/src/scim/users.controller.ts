@@ -1,7 +1,7 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel, type UserRow } from '@ledger/projections';
-import { ScimError, applyPatch, projectAttributes, validateResource } from '@ledger/scim';
+import { ScimError, projectAttributes } from '@ledger/scim';
 import type { Response } from 'express';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
@@ -9,14 +9,14 @@ import { ScimExceptionFilter } from './scim-exception.filter';
 import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-query';
 import { SCIM_CONTENT_TYPE } from './scim-response';
 import { etagOf, userResource, type ScimResource } from './resource-mapper';
-import { UsersService, attributesOf } from './users.service';
+import { ScimOperations, type IgnoredNote, type WriteAnswer } from './scim-operations';
 
 @ApiExcludeController()
 @Controller('tenants/:tenant/scim/v2/Users')
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)
 export class UsersController {
-  constructor(private readonly users: UsersService, private readonly readModel: ScimReadModel) {}
+  constructor(private readonly operations: ScimOperations, private readonly readModel: ScimReadModel) {}
 
   @Get()
   list(@Req() request: ScimRequest, @Query() query: Record<string, unknown>, @Res() response: Response): void {
@@ -52,47 +52,25 @@ export class UsersController {
 
   @Post()
   async create(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): Promise<void> {
-    const { resource, ignoredAttributes } = validateResource(body, 'User', 'create');
-    noteIgnored(request, ignoredAttributes);
-    const { user } = await this.users.provision(scimContext(request), storable(resource));
-    request.resourceId = user.userId;
-    const created = userResource(user, baseUrlOf(request));
-    response.setHeader('Location', created['meta'] ? (created['meta'] as { location: string }).location : '');
-    send(response, 201, created, etagOf(user.version));
+    answer(request, response, await this.operations.createUser(scimContext(request), baseUrlOf(request), body, noter(request)));
   }
 
   @Put(':id')
   async replace(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
     request.resourceId = id;
-    const { resource, ignoredAttributes } = validateResource(body, 'User', 'replace');
-    noteIgnored(request, ignoredAttributes);
-    const { user } = await this.users.replace(scimContext(request), id, () => storable(resource), ifMatch);
-    send(response, 200, this.toResourceById(request, user.userId) ?? userResource(user, baseUrlOf(request)), etagOf(user.version));
+    answer(request, response, await this.operations.replaceUser(scimContext(request), baseUrlOf(request), id, body, ifMatch, noter(request)));
   }
 
   @Patch(':id')
   async patch(@Req() request: ScimRequest, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
     request.resourceId = id;
-    const base = baseUrlOf(request);
-    const { user } = await this.users.replace(
-      scimContext(request),
-      id,
-      (current) => {
-        const before = userResource({ ...current, userId: id }, base);
-        const { resource, ignoredAttributes } = applyPatch(before as never, body, 'User');
-        noteIgnored(request, ignoredAttributes);
-        return storable(resource as Record<string, unknown>);
-      },
-      ifMatch,
-    );
-    send(response, 200, this.toResourceById(request, user.userId) ?? userResource(user, base), etagOf(user.version));
+    answer(request, response, await this.operations.patchUser(scimContext(request), baseUrlOf(request), id, body, ifMatch, noter(request)));
   }
 
   @Delete(':id')
-  @HttpCode(204)
-  async remove(@Req() request: ScimRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+  async remove(@Req() request: ScimRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res() response: Response): Promise<void> {
     request.resourceId = id;
-    await this.users.delete(scimContext(request), id, ifMatch);
+    answer(request, response, await this.operations.deleteUser(scimContext(request), id, ifMatch));
   }
 
   private search(request: ScimRequest, raw: Record<string, unknown>) {
@@ -112,21 +90,24 @@ export class UsersController {
   private toResource(request: ScimRequest, row: UserRow): ScimResource {
     return userResource(row, baseUrlOf(request), this.readModel.groupsOfMember(row.tenantId, row.userId));
   }
+}
 
-  private toResourceById(request: ScimRequest, userId: string): ScimResource | null {
-    const row = this.readModel.user(request.scimCaller!.tenant.tenantId, userId);
-    return row ? this.toResource(request, row) : null;
+export function noter(request: ScimRequest): IgnoredNote {
+  return (ignored) => {
+    if (ignored.length > 0) request.ignoredAttributes = [...(request.ignoredAttributes ?? []), ...ignored.map((a) => `${a.path} (${a.reason})`)];
+  };
+}
+
+/** Sends a write's answer; a 204 has no body. */
+export function answer(request: ScimRequest, response: Response, result: WriteAnswer): void {
+  request.resourceId = result.resourceId;
+  if (result.location && result.status === 201) response.setHeader('Location', result.location);
+  if (result.status === 204) {
+    if (result.etag) response.setHeader('ETag', result.etag);
+    response.status(204).end();
+    return;
   }
-}
-
-/** What the decider stores: no schemas, id, meta or groups; those are derived on the way out. */
-function storable(resource: Record<string, unknown>): Record<string, unknown> {
-  const { schemas: _s, id: _i, meta: _m, groups: _g, password: _p, ...attributes } = resource;
-  return attributes;
-}
-
-export function noteIgnored(request: ScimRequest, ignored: ReadonlyArray<{ path: string; reason: string }>): void {
-  if (ignored.length > 0) request.ignoredAttributes = ignored.map((a) => `${a.path} (${a.reason})`);
+  send(response, result.status, result.resource, result.etag ?? undefined);
 }
 
 export function send(response: Response, status: number, body: unknown, etag?: string): void {
@@ -134,4 +115,3 @@ export function send(response: Response, status: number, body: unknown, etag?: s
   response.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
-export { attributesOf };

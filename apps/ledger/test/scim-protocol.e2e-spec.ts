@@ -1,0 +1,131 @@
+import { ERROR_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, startHarness, type Harness } from './ledger-harness';
+
+const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+
+describe('SCIM protocol conformance (RFC 7644)', () => {
+  let h: Harness;
+  let token: string;
+  const base = '/tenants/conf/scim/v2';
+
+  beforeAll(async () => {
+    h = await startHarness();
+    ({ token } = await h.tenantWithToken('conf'));
+    for (const [n, name] of ['carol', 'alice', 'bob', 'dave', 'erin'].entries()) {
+      await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: `${name}@conf.com`, title: n % 2 ? 'Engineer' : 'Manager', name: { familyName: name.toUpperCase() } });
+    }
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  describe('§3.4.2 query', () => {
+    it('pages with startIndex and count, reporting totalResults', async () => {
+      const page = await h.scim(token, 'GET', `${base}/Users?sortBy=userName&startIndex=2&count=2`);
+      expect(page.body).toMatchObject({ totalResults: 5, startIndex: 2, itemsPerPage: 2 });
+      expect(page.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['bob@conf.com', 'carol@conf.com']);
+      const countOnly = await h.scim(token, 'GET', `${base}/Users?count=0`);
+      expect(countOnly.body).toMatchObject({ totalResults: 5, itemsPerPage: 0, Resources: [] });
+    });
+
+    it('sorts descending and filters with and / or / not and grouping', async () => {
+      const sorted = await h.scim(token, 'GET', `${base}/Users?sortBy=name.familyName&sortOrder=descending&count=2`);
+      expect(sorted.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['erin@conf.com', 'dave@conf.com']);
+      const filter = encodeURIComponent('(title eq "Engineer" or userName sw "ERIN") and not (userName eq "dave@conf.com")');
+      const filtered = await h.scim(token, 'GET', `${base}/Users?filter=${filter}&sortBy=userName`);
+      expect(filtered.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['alice@conf.com', 'erin@conf.com']);
+    });
+
+    it('returns only requested attributes (id, schemas and meta always) or leaves excluded ones out', async () => {
+      const only = await h.scim(token, 'GET', `${base}/Users?attributes=userName&filter=${encodeURIComponent('userName eq "bob@conf.com"')}`);
+      expect(Object.keys(only.body.Resources[0]).sort()).toEqual(['id', 'meta', 'schemas', 'userName']);
+      const without = await h.scim(token, 'GET', `${base}/Users?excludedAttributes=name,title&filter=${encodeURIComponent('userName eq "bob@conf.com"')}`);
+      expect(without.body.Resources[0].name).toBeUndefined();
+      expect(without.body.Resources[0].userName).toBe('bob@conf.com');
+    });
+
+    it('searches with POST .search on a resource type and on the root', async () => {
+      const typed = await h.scim(token, 'POST', `${base}/Users/.search`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'title eq "Manager"', count: 10 });
+      expect(typed.status).toBe(200);
+      expect(typed.body.totalResults).toBe(3);
+      await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'Managers' });
+      const root = await h.scim(token, 'POST', `${base}/.search`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.created pr' });
+      expect(root.body.totalResults).toBe(6);
+      const usersOnly = await h.scim(token, 'POST', `${base}/.search`, { filter: 'userName sw "a"' });
+      expect(usersOnly.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['alice@conf.com']);
+      const neither = await h.scim(token, 'POST', `${base}/.search`, { filter: 'shoeSize gt 3' });
+      expect(neither.status).toBe(400);
+      expect(neither.body.scimType).toBe('invalidFilter');
+    });
+  });
+
+  describe('§3.7 bulk', () => {
+    it('creates a user and a group that refers to it by bulkId, in any order', async () => {
+      const response = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: 'POST', path: '/Groups', bulkId: 'g1', data: { schemas: [GROUP_SCHEMA], displayName: 'bulk-group', members: [{ type: 'User', value: 'bulkId:u1' }] } },
+          { method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [USER_SCHEMA], userName: 'bulk1@conf.com' } },
+        ],
+      });
+      expect(response.status).toBe(200);
+      const [group, user] = response.body.Operations;
+      expect(user).toMatchObject({ method: 'POST', bulkId: 'u1', status: '201' });
+      expect(group).toMatchObject({ method: 'POST', bulkId: 'g1', status: '201' });
+      const groupId = group.location.split('/').pop();
+      const userId = user.location.split('/').pop();
+      const read = await h.scim(token, 'GET', `${base}/Groups/${groupId}`);
+      expect(read.body.members.map((m: { value: string }) => m.value)).toEqual([userId]);
+    });
+
+    it('reports each failure in place and stops after failOnErrors errors', async () => {
+      const response = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        failOnErrors: 1,
+        Operations: [
+          { method: 'POST', path: '/Users', bulkId: 'dup', data: { schemas: [USER_SCHEMA], userName: 'alice@conf.com' } },
+          { method: 'POST', path: '/Users', bulkId: 'never', data: { schemas: [USER_SCHEMA], userName: 'never@conf.com' } },
+        ],
+      });
+      expect(response.body.Operations).toHaveLength(1);
+      expect(response.body.Operations[0]).toMatchObject({ status: '409', response: { schemas: [ERROR_SCHEMA], scimType: 'uniqueness' } });
+      const never = await h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent('userName eq "never@conf.com"')}`);
+      expect(never.body.totalResults).toBe(0);
+    });
+
+    it('advertises its limits and answers 413 past them', async () => {
+      const spc = await h.scim(token, 'GET', `${base}/ServiceProviderConfig`);
+      expect(spc.body.bulk).toEqual({ supported: true, maxOperations: 1000, maxPayloadSize: 1048576 });
+      const tooMany = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        Operations: Array.from({ length: 1001 }, (_, n) => ({ method: 'DELETE', path: `/Users/x${n}` })),
+      });
+      expect(tooMany.status).toBe(413);
+      expect(tooMany.body.detail).toContain('maxOperations');
+    });
+  });
+
+  describe('§3.12 errors', () => {
+    it('answers an unknown endpoint and an unknown resource id with SCIM 404s', async () => {
+      const missing = await h.scim(token, 'GET', `${base}/Users/00000000-0000-0000-0000-000000000000`);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
+      const widgets = await h.scim(token, 'GET', `${base}/Widgets`);
+      expect(widgets.status).toBe(404);
+      expect(widgets.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
+      expect(widgets.body.detail).toContain('Widgets');
+      const patchMissing = await h.scim(token, 'PATCH', `${base}/Users/nope`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'x' }] });
+      expect(patchMissing.status).toBe(404);
+    });
+
+    it('answers PATCH errors with the RFC scimType: invalidPath, noTarget, mutability', async () => {
+      const { body: user } = await h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent('userName eq "bob@conf.com"')}`);
+      const id = user.Resources[0].id;
+      const patch = (op: unknown) => h.scim(token, 'PATCH', `${base}/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [op] });
+      expect((await patch({ op: 'replace', path: 'shoeSize', value: 3 })).body.scimType).toBe('invalidPath');
+      expect((await patch({ op: 'replace', path: 'emails[type eq "home"].value', value: 'x' })).body.scimType).toBe('noTarget');
+      expect((await patch({ op: 'replace', path: 'id', value: 'other' })).body.scimType).toBe('mutability');
+      const after = await h.scim(token, 'GET', `${base}/Users/${id}`);
+      expect(after.body.meta.version).toBe(user.Resources[0].meta.version);
+    });
+  });
+});

@@ -14,6 +14,7 @@ import { LAG_SOURCES, MetricsController, type LagSource } from './observability/
 import { LedgerMetrics } from './observability/metrics';
 import { EVENT_STORE, LEDGER_CONFIG } from './infrastructure/tokens';
 import { RequestsModule } from './requests/requests.module';
+import { AuditModule } from './audit/audit.module';
 import { ScimModule } from './scim/scim.module';
 import { EventSourcedRepository } from './shared/event-sourced-repository';
 import { ReadModelGate } from './shared/read-model-gate';
@@ -57,6 +58,7 @@ export class AppModule {
         TerminusModule,
         CqrsModule.forRoot(),
         ScimModule,
+        AuditModule,
         RequestsModule,
       ],
       controllers: [HealthController, MetricsController, AdminController],

@@ -11,3 +11,4 @@ export * from './claim/claim.decider';
 export * from './tenant/tenant.decider';
 export * from './token/token.decider';
 export * from './request/request.events';
+export * from './auditor/auditor.decider';

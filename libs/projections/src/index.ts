@@ -1,2 +1,3 @@
 export * from './scim-read-model';
 export * from './projector';
+export * from './audit';

@@ -1,6 +1,7 @@
 import type { CliCommand } from './cli-command';
 import { tenantCommands } from './commands/tenants.command';
+import { projectionCommands } from './commands/projections.command';
 import { tokenCommands } from './commands/tokens.command';
 
 /** Every CLI command; add a file under commands/ and list it here. */
-export const COMMANDS: CliCommand[] = [...tenantCommands, ...tokenCommands];
+export const COMMANDS: CliCommand[] = [...tenantCommands, ...tokenCommands, ...projectionCommands];

@@ -1,0 +1,90 @@
+import { BadRequestException } from '@nestjs/common';
+
+/** Date, or date-time with a zone (Z or ±hh:mm): a time without a zone would mean the server's zone. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+const BARE_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+export const BEGINNING_OF_TIME = '1970-01-01T00:00:00.000Z';
+
+/**
+ * An ISO-8601 instant from the query string, normalised to `toISOString()` form. A date alone
+ * means midnight UTC. `+01:00` arrives as ` 01:00` when the client did not percent-encode the
+ * plus sign, so that is accepted too.
+ */
+export function parseInstant(name: string, raw: unknown, fallback: () => string): string {
+  if (raw === undefined || raw === '') return fallback();
+  if (typeof raw !== 'string') throw new BadRequestException(`${name} must be given once, as an ISO-8601 time`);
+  const text = raw.trim().replace(/ (\d{2}:?\d{2})$/, '+$1');
+  if (BARE_DATE_TIME.test(text)) {
+    throw new BadRequestException(`${name} "${raw}" has no time zone; add Z (UTC) or an offset such as +01:00`);
+  }
+  const match = INSTANT.exec(text);
+  const ms = match ? Date.parse(text) : NaN;
+  if (!match || Number.isNaN(ms) || !sameCalendarDay(match)) {
+    throw new BadRequestException(`${name} "${raw}" is not an ISO-8601 time (e.g. 2026-03-31T23:59:59Z or 2026-03-31)`);
+  }
+  return new Date(ms).toISOString();
+}
+
+/** Date.parse rolls 2026-02-30 over to March; an auditor typing it meant something else. */
+function sameCalendarDay(match: RegExpExecArray): boolean {
+  const [, y, m, d] = match;
+  const probe = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return probe.getUTCFullYear() === Number(y) && probe.getUTCMonth() === Number(m) - 1 && probe.getUTCDate() === Number(d);
+}
+
+export function parsePeriod(query: Record<string, unknown>, now: () => Date): { from: string; to: string } {
+  const from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
+  const to = parseInstant('to', query['to'], () => now().toISOString());
+  if (from > to) throw new BadRequestException(`from (${from}) is after to (${to})`);
+  return { from, to };
+}
+
+export function parseCount(raw: unknown, fallback: number, max: number, name = 'count'): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new BadRequestException(`${name} must be a whole number between 1 and ${max}`);
+  const value = Number(raw);
+  if (value < 1 || value > max) throw new BadRequestException(`${name} must be between 1 and ${max}`);
+  return value;
+}
+
+/** `type=UserDeactivated,UserDeleted` (or the parameter repeated). */
+export function parseTypes(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const value of values) {
+    if (!/^[A-Za-z][A-Za-z0-9]{0,99}$/.test(value)) throw new BadRequestException(`type "${value}" is not an event type name (e.g. UserDeactivated)`);
+  }
+  return values.length > 0 ? values : undefined;
+}
+
+/** Newest-first stream paging: the cursor is the revision of the last event of the previous page. */
+export function parseRevisionCursor(raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new BadRequestException('cursor must be the nextCursor value of a previous page');
+  return Number(raw);
+}
+
+/** Opaque keyset cursor over (time, position) for the changes feed. */
+export function encodeChangesCursor(at: string, position: bigint): string {
+  return Buffer.from(JSON.stringify([at, position.toString()])).toString('base64url');
+}
+
+export function parseChangesCursor(raw: unknown): { at: string; position: bigint } | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const [at, position] = JSON.parse(Buffer.from(String(raw), 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at !== 'string' || typeof position !== 'string' || !/^\d+$/.test(position)) throw new Error('shape');
+    return { at, position: BigInt(position) };
+  } catch {
+    throw new BadRequestException('cursor must be the nextCursor value of a previous page');
+  }
+}
+
+export function parseStaleDays(raw: unknown): number {
+  if (raw === undefined || raw === '') return 30;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) > 36_500) {
+    throw new BadRequestException('staleDays must be a whole number of days (0-36500)');
+  }
+  return Number(raw);
+}

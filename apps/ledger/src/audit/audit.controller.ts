@@ -1,0 +1,163 @@
+import { BadRequestException, Controller, Get, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { streams } from '@ledger/domain';
+import type { IdentifierKind } from '@ledger/projections';
+import type { Response } from 'express';
+import { AdminExceptionFilter } from '../admin/admin-exception.filter';
+import { baseUrlOf } from '../scim/scim-context';
+import { AuditAuthGuard, type AuditRequest } from './audit-auth.guard';
+import { AuditExporter, type ExportFormat } from './audit-export';
+import {
+  BEGINNING_OF_TIME,
+  parseChangesCursor,
+  parseCount,
+  parseInstant,
+  parsePeriod,
+  parseRevisionCursor,
+  parseStaleDays,
+  parseTypes,
+} from './audit-query';
+import { AuditService } from './audit.service';
+
+type QueryParams = Record<string, unknown>;
+const now = () => new Date();
+const atOf = (query: QueryParams) => parseInstant('at', query['at'], () => now().toISOString());
+
+/**
+ * The audit API: what was the state at time T, and why. Admin token or an auditor token of
+ * the tenant. Time travel answers are folded from the user's own stream; memberships, history
+ * paging, changes and drift come from the audit projections (see README.md here).
+ */
+@Controller('tenants/:tenant/audit')
+@UseGuards(AuditAuthGuard)
+@UseFilters(AdminExceptionFilter)
+export class AuditController {
+  constructor(private readonly audit: AuditService, private readonly exporter: AuditExporter) {}
+
+  @Get('users/:id/state')
+  userState(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.userState(tenant, id, atOf(query), baseUrlOf(request));
+  }
+
+  @Get('users/:id/access')
+  access(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.access(tenant, id, atOf(query));
+  }
+
+  @Get('users/:id/history')
+  userHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.history(streams.user(tenant, id), 'User', id, historyQuery(query));
+  }
+
+  @Get('users/:id/attribute-history')
+  attributeHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    const attribute = query['attribute'];
+    if (attribute !== undefined && (typeof attribute !== 'string' || attribute.length === 0 || attribute.length > 300)) {
+      throw new BadRequestException('attribute must be one attribute name, e.g. title or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department');
+    }
+    const cursor = parseRevisionCursor(query['cursor']);
+    return this.audit.attributeHistory(tenant, id, {
+      attribute: attribute as string | undefined,
+      cursor: cursor === undefined ? undefined : BigInt(cursor),
+      count: parseCount(query['count'], 50, 1000),
+    });
+  }
+
+  @Get('users/by-username/:value/:view')
+  byUserName(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('value') value: string, @Param('view') view: string, @Query() query: QueryParams) {
+    return this.byIdentifier(request, tenant, 'userName', value, view, query);
+  }
+
+  @Get('users/by-external-id/:value/:view')
+  byExternalId(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('value') value: string, @Param('view') view: string, @Query() query: QueryParams) {
+    return this.byIdentifier(request, tenant, 'externalId', value, view, query);
+  }
+
+  @Get('groups/:id/members')
+  members(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.groupMembers(tenant, id, atOf(query), {
+      startIndex: parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex'),
+      count: parseCount(query['count'], 10_000, 100_000),
+    });
+  }
+
+  @Get('groups/:id/history')
+  groupHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.history(streams.group(tenant, id), 'Group', id, historyQuery(query));
+  }
+
+  @Get('changes')
+  changes(@Param('tenant') tenant: string, @Query() query: QueryParams) {
+    return this.audit.changes({
+      tenant,
+      ...parsePeriod(query, now),
+      types: parseTypes(query['type']),
+      categories: parseTypes(query['category']),
+      after: parseChangesCursor(query['cursor']),
+      count: parseCount(query['count'], 100, 1000),
+    });
+  }
+
+  @Get('drift')
+  drift(@Param('tenant') tenant: string, @Query() query: QueryParams) {
+    return this.audit.drift(tenant, {
+      staleDays: parseStaleDays(query['staleDays']),
+      now: now(),
+      ...parsePeriod(query, now),
+      count: parseCount(query['count'], 100, 1000),
+    });
+  }
+
+  @Get('export')
+  async export(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Query() query: QueryParams, @Res() response: Response): Promise<void> {
+    const { from, to } = parsePeriod(query, now);
+    const format = (query['format'] ?? 'jsonl') as ExportFormat;
+    if (format !== 'jsonl' && format !== 'csv') throw new BadRequestException('format must be jsonl or csv');
+    const caller = request.auditCaller!;
+    response.status(200);
+    response.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    response.setHeader('Content-Disposition', `attachment; filename="audit-${tenant}-${from.slice(0, 10)}-${to.slice(0, 10)}.${format}"`);
+    response.setHeader('Cache-Control', 'no-store');
+    let closed = false;
+    response.on('close', () => {
+      closed = true;
+    });
+    try {
+      await this.exporter.export(
+        {
+          tenant, from, to, format, baseUrl: baseUrlOf(request), now: now(),
+          generatedBy: caller.kind === 'admin' ? 'admin' : `auditor:${caller.auditor.auditorId}`,
+        },
+        {
+          closed: () => closed || response.destroyed,
+          write: (chunk) =>
+            new Promise<void>((resolve) => {
+              if (response.write(chunk)) resolve();
+              else response.once('drain', resolve).once('close', resolve);
+            }),
+        },
+      );
+      response.end();
+    } catch (error) {
+      // Headers are gone: a truncated bundle without its manifest is the failure signal.
+      response.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private async byIdentifier(request: AuditRequest, tenant: string, identifier: IdentifierKind, value: string, view: string, query: QueryParams) {
+    if (view !== 'state' && view !== 'access' && view !== 'history') {
+      throw new BadRequestException(`unknown view "${view}": use state, access or history`);
+    }
+    const at = atOf(query);
+    const userId = await this.audit.resolve(tenant, identifier, value, at);
+    if (view === 'state') return this.audit.userState(tenant, userId, at, baseUrlOf(request));
+    if (view === 'access') return this.audit.access(tenant, userId, at);
+    return { id: userId, ...(await this.audit.history(streams.user(tenant, userId), 'User', userId, historyQuery(query))) };
+  }
+}
+
+function historyQuery(query: QueryParams) {
+  const from = query['from'] === undefined ? undefined : parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
+  const to = query['to'] === undefined ? undefined : parseInstant('to', query['to'], () => now().toISOString());
+  if (from && to && from > to) throw new BadRequestException(`from (${from}) is after to (${to})`);
+  return { from, to, types: parseTypes(query['type']), cursor: parseRevisionCursor(query['cursor']), count: parseCount(query['count'], 50, 1000) };
+}

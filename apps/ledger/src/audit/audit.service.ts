@@ -1,0 +1,322 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { streams } from '@ledger/domain';
+import type { EventStore, RecordedEvent } from '@ledger/eventstore';
+import {
+  AuditProjector,
+  AuditReadModel,
+  sourceOfEntry,
+  userAt,
+  type AttributeProvenance,
+  type ChangeEntry,
+  type EventSource,
+  type IdentifierKind,
+  type MembershipInterval,
+  type UserAt,
+} from '@ledger/projections';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import { userResource, type ScimResource } from '../scim/resource-mapper';
+import { encodeChangesCursor } from './audit-query';
+import { eventView, type EventView } from './audit-views';
+
+/** How long an audit read waits for the projections to reach the log's head before answering anyway. */
+const CATCH_UP_MS = 2_000;
+
+export interface Membership {
+  groupId: string;
+  displayName: string | null;
+  since: string;
+  addedBy: EventSource;
+}
+
+export interface UserStateAnswer {
+  id: string;
+  at: string;
+  resource: ScimResource;
+  provenance: Record<string, AttributeProvenance>;
+  groups: Membership[];
+  createdBy: EventSource;
+  lastModifiedBy: EventSource;
+  /** The stream prefix the answer is folded from: events 0..revision of streamId. */
+  basedOn: { streamId: string; revision: number };
+}
+
+export interface Page<T> {
+  itemsPerPage: number;
+  nextCursor: string | null;
+  Resources: T[];
+}
+
+export interface ChangeView extends Omit<ChangeEntry, 'position'> {
+  position: string;
+  data: unknown;
+}
+
+export interface StreamHistoryQuery {
+  from?: string;
+  to?: string;
+  types?: string[];
+  cursor?: number;
+  count: number;
+}
+
+/** Audit questions: answered from the user's own stream (time travel) and the audit read models. */
+@Injectable()
+export class AuditService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly model: AuditReadModel,
+    private readonly projector: AuditProjector,
+  ) {}
+
+  /** Reads that use projections first let them reach what is already in the log. */
+  async consistent(): Promise<void> {
+    await this.projector.catchUpToHead(CATCH_UP_MS);
+  }
+
+  /** Time travel: the user's own stream folded up to `at`. */
+  async foldUser(tenant: string, userId: string, at: string): Promise<UserAt> {
+    return userAt(await this.store.readStream(streams.user(tenant, userId)), at);
+  }
+
+  async userState(tenant: string, userId: string, at: string, baseUrl: string): Promise<UserStateAnswer> {
+    const folded = await this.foldUser(tenant, userId, at);
+    if (folded.status !== 'present') throw userNotThere(userId, folded);
+    await this.consistent();
+    const groups = this.groupsAt(tenant, userId, at);
+    const user = folded.user;
+    const resource = userResource(
+      user,
+      baseUrl,
+      groups.map((g) => ({ groupId: g.groupId, displayName: g.displayName ?? g.groupId })),
+    );
+    return {
+      id: userId,
+      at: folded.at,
+      resource,
+      provenance: folded.provenance,
+      groups,
+      createdBy: folded.createdBy,
+      lastModifiedBy: folded.lastModifiedBy,
+      basedOn: { streamId: streams.user(tenant, userId), revision: folded.revision },
+    };
+  }
+
+  async access(tenant: string, userId: string, at: string) {
+    const folded = await this.foldUser(tenant, userId, at);
+    if (folded.status === 'absent') throw userNotThere(userId, folded);
+    await this.consistent();
+    const groups = this.groupsAt(tenant, userId, at);
+    if (folded.status === 'deleted') {
+      return {
+        id: userId, at: folded.at, status: 'deleted' as const, userName: folded.lastState.userName, active: false,
+        deletedAt: folded.deletedAt, deletedBy: folded.deletedBy, groups,
+      };
+    }
+    return {
+      id: userId, at: folded.at, status: 'present' as const, userName: folded.user.userName, active: folded.user.active,
+      activeSetBy: folded.provenance['active'] ?? null, groups,
+    };
+  }
+
+  /** The user that held a userName / externalId at the instant (names are reused after deletes). */
+  async resolve(tenant: string, identifier: IdentifierKind, value: string, at: string): Promise<string> {
+    await this.consistent();
+    const holders = this.model.attributes.holdersAt(tenant, identifier, value, at);
+    if (holders.length > 0) return holders[0]!.userId;
+    const ever = this.model.attributes.holders(tenant, identifier, value);
+    const detail = ever.length === 0
+      ? `no user has ever had ${identifier} "${value}"`
+      : `held by ${ever.map((h) => `user ${h.userId} from ${h.from} to ${h.to ?? 'now'}`).join('; ')}`;
+    throw new NotFoundException({
+      statusCode: 404,
+      error: 'NOT_FOUND',
+      message: `no user had ${identifier} "${value}" at ${at} (${detail})`,
+      holders: ever.map((h) => ({ userId: h.userId, from: h.from, to: h.to, closedBecause: h.closedBecause })),
+    });
+  }
+
+  async groupMembers(tenant: string, groupId: string, at: string, page: { startIndex: number; count: number }) {
+    await this.consistent();
+    const group = this.model.membership.groupAt(tenant, groupId, at);
+    if (!group) throw this.groupNotThere(tenant, groupId, at);
+    const members = this.model.membership.membersAt(tenant, groupId, at);
+    const slice = members.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
+    return {
+      id: groupId,
+      displayName: group.displayName,
+      at,
+      totalResults: members.length,
+      startIndex: page.startIndex,
+      itemsPerPage: slice.length,
+      members: slice.map((m) => ({
+        value: m.memberId,
+        type: m.memberType ?? 'User',
+        ...(m.display ? { display: m.display } : {}),
+        since: m.from,
+        addedBy: m.openedBy,
+      })),
+    };
+  }
+
+  /** A stream's events, newest first, filtered by time and type, paged by revision. */
+  async history(streamId: string, kind: 'User' | 'Group', id: string, query: StreamHistoryQuery): Promise<Page<EventView>> {
+    const exists = await this.store.readStream(streamId, { maxCount: 1 });
+    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `${kind} ${id} has no history in this tenant` });
+    await this.consistent();
+    const rows = this.model.changes.streamPage({
+      streamId, from: query.from, to: query.to, types: query.types, beforeRevision: query.cursor, limit: query.count + 1,
+    });
+    const page = rows.slice(0, query.count);
+    const events = await this.eventsOf(page);
+    return {
+      itemsPerPage: page.length,
+      nextCursor: rows.length > query.count ? String(page[page.length - 1]!.revision) : null,
+      Resources: events.map(eventView),
+    };
+  }
+
+  /** Every value an attribute (or all attributes) took, newest first, with the event that set it. */
+  async attributeHistory(tenant: string, userId: string, query: { attribute?: string; cursor?: bigint; count: number }) {
+    const exists = await this.store.readStream(streams.user(tenant, userId), { maxCount: 1 });
+    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} has no history in this tenant` });
+    await this.consistent();
+    const entries = this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: query.cursor, limit: query.count });
+    const last = entries[entries.length - 1];
+    return {
+      id: userId,
+      itemsPerPage: entries.length,
+      nextCursor: entries.length >= query.count && last ? last.position.toString() : null,
+      Resources: entries.map(({ position: _position, ...entry }) => entry),
+    };
+  }
+
+  async changes(query: { tenant: string; from: string; to: string; types?: string[]; categories?: string[]; after?: { at: string; position: bigint }; count: number }) {
+    await this.consistent();
+    const rows = this.model.changes.changes({ ...query, limit: query.count + 1 });
+    const page = rows.slice(0, query.count);
+    const events = await this.eventsOf(page);
+    const last = page[page.length - 1];
+    return {
+      // Counting a year of changes is a scan: done once, on the first page.
+      totalResults: query.after ? null : this.model.changes.countChanges(query),
+      itemsPerPage: page.length,
+      nextCursor: rows.length > query.count && last ? encodeChangesCursor(last.at, last.position) : null,
+      Resources: page.map((row, i): ChangeView => ({ ...row, position: row.position.toString(), data: events[i]!.data })),
+    };
+  }
+
+  async drift(tenant: string, options: { staleDays: number; now: Date; from: string; to: string; count: number }) {
+    await this.consistent();
+    const cutoff = new Date(options.now.getTime() - options.staleDays * 86_400_000).toISOString();
+    const stale = this.model.activity.stale(tenant, cutoff, options.count);
+    const outside = this.model.activity.createdOutsideScim(tenant, options.count);
+    const period = { tenant, from: options.from, to: options.to };
+    const eventsOfType = async (type: string) => {
+      const rows = this.model.changes.changes({ ...period, types: [type], limit: options.count });
+      const events = await this.eventsOf(rows);
+      return { total: this.model.changes.countChanges({ ...period, types: [type] }), rows, events };
+    };
+    const name = (userId: string) => this.model.activity.user(tenant, userId)?.userName ?? null;
+    const reenabled = await eventsOfType('UserReactivated');
+    const externalIds = await eventsOfType('UserExternalIdChanged');
+    const refused = await eventsOfType('UserRecreateRefused');
+    return {
+      asOf: options.now.toISOString(),
+      period: { from: options.from, to: options.to },
+      staleDays: options.staleDays,
+      stale: {
+        description: `users no IdP request has touched since ${cutoff}`,
+        totalResults: stale.total,
+        users: stale.users.map((u) => ({
+          id: u.userId, userName: u.userName, active: u.active, createdAt: u.createdAt, lastIdpTouchAt: u.lastIdpTouchAt, lastIdpTouch: u.lastIdpTouch,
+        })),
+      },
+      createdOutsideScim: {
+        description: 'users whose creating event carried no IdP token (admin, import or another actor)',
+        totalResults: outside.total,
+        users: outside.users.map((u) => ({ id: u.userId, userName: u.userName, createdAt: u.createdAt, createdBy: u.createdBy, deletedAt: u.deletedAt })),
+      },
+      reenabled: {
+        description: 'users re-activated after a deactivation, and by whom',
+        totalResults: reenabled.total,
+        events: reenabled.rows.map((row) => {
+          const previous = this.model.changes.streamPage({ streamId: row.streamId, types: ['UserDeactivated'], beforeRevision: row.revision, limit: 1 })[0];
+          return { id: row.resourceId, userName: name(row.resourceId), reenabledAt: row.at, by: sourceOfEntry(row), deactivatedAt: previous?.at ?? null, deactivatedBy: previous ? sourceOfEntry(previous) : null };
+        }),
+      },
+      externalIdChanges: {
+        description: 'externalId changes: the link to the IdP record moved',
+        totalResults: externalIds.total,
+        events: externalIds.rows.map((row, i) => {
+          const data = externalIds.events[i]!.data as { from: string | null; to: string | null };
+          return { id: row.resourceId, userName: name(row.resourceId), from: data.from, to: data.to, at: row.at, by: sourceOfEntry(row) };
+        }),
+      },
+      recreateRefused: {
+        description: 'IdP attempts to re-create an existing (often disabled) user, refused instead of silently re-enabling it',
+        totalResults: refused.total,
+        events: refused.rows.map((row, i) => ({ id: row.resourceId, userName: name(row.resourceId), at: row.at, by: sourceOfEntry(row), data: refused.events[i]!.data })),
+      },
+    };
+  }
+
+  private groupsAt(tenant: string, userId: string, at: string): Membership[] {
+    return this.model.membership.groupsOfMemberAt(tenant, userId, at).map((m: MembershipInterval) => ({
+      groupId: m.groupId,
+      displayName: this.model.membership.groupAt(tenant, m.groupId, at)?.displayName ?? null,
+      since: m.from,
+      addedBy: m.openedBy,
+    }));
+  }
+
+  private groupNotThere(tenant: string, groupId: string, at: string): NotFoundException {
+    const intervals = this.model.membership.groupIntervals(tenant, groupId);
+    if (intervals.length === 0) return new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `Group ${groupId} not found in this tenant` });
+    const first = intervals[0]!;
+    if (at < first.from) {
+      return new NotFoundException({ statusCode: 404, error: 'NOT_YET_CREATED', message: `Group ${groupId} was not yet created at ${at}; it was created at ${first.from}`, createdAt: first.from });
+    }
+    const last = intervals[intervals.length - 1]!;
+    return new NotFoundException({
+      statusCode: 404, error: 'DELETED', message: `Group ${groupId} was deleted at ${last.to}`, deletedAt: last.to, deletedBy: last.closedBy,
+    });
+  }
+
+  /** The events behind index rows, in the rows' order; one range read when the rows are close together. */
+  private async eventsOf(rows: readonly ChangeEntry[]): Promise<RecordedEvent[]> {
+    const byStream = new Map<string, ChangeEntry[]>();
+    for (const row of rows) byStream.set(row.streamId, [...(byStream.get(row.streamId) ?? []), row]);
+    const found = new Map<string, RecordedEvent>();
+    for (const [streamId, entries] of byStream) {
+      const revisions = entries.map((e) => e.revision);
+      const low = Math.min(...revisions);
+      const high = Math.max(...revisions);
+      if (high - low + 1 <= entries.length * 4) {
+        for (const event of await this.store.readStream(streamId, { fromRevision: low, maxCount: high - low + 1 })) found.set(event.id, event);
+      } else {
+        for (const revision of revisions) {
+          for (const event of await this.store.readStream(streamId, { fromRevision: revision, maxCount: 1 })) found.set(event.id, event);
+        }
+      }
+    }
+    return rows.map((row) => {
+      const event = found.get(row.eventId);
+      if (!event) throw new Error(`event ${row.eventId} is in the changes index but not in the log`);
+      return event;
+    });
+  }
+}
+
+export function userNotThere(userId: string, folded: Exclude<UserAt, { status: 'present' }>): NotFoundException {
+  if (folded.status === 'deleted') {
+    return new NotFoundException({
+      statusCode: 404, error: 'DELETED', message: `User ${userId} was deleted at ${folded.deletedAt}`, deletedAt: folded.deletedAt, deletedBy: folded.deletedBy,
+    });
+  }
+  if (folded.createdAt) {
+    return new NotFoundException({
+      statusCode: 404, error: 'NOT_YET_CREATED', message: `User ${userId} was not yet created at ${folded.at}; it was created at ${folded.createdAt}`, createdAt: folded.createdAt,
+    });
+  }
+  return new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} not found in this tenant` });
+}

@@ -1,0 +1,99 @@
+import { openEventStore, type EventStore } from '@ledger/eventstore';
+import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliUsageError, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
+
+const SCIM = 'scim-read-model';
+
+/** These commands work on DATA_DIR directly (no running service): stop the service before a rebuild. */
+async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore; dataDir: string }> {
+  const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
+  const url = io.env['EVENT_STORE_URL']?.trim() || undefined;
+  if (!url && !existsSync(join(dataDir, 'events.sqlite'))) throw new Error(`no event store in ${dataDir} (set DATA_DIR or --data-dir)`);
+  return { store: await openEventStore({ url, dataDir }), dataDir };
+}
+
+/** Prints at most about once a second, and always the last line. */
+function progressPrinter(io: CliIo, name: string): { update(position: bigint, head: bigint): void; done(events: number): void } {
+  const started = performance.now();
+  let lastPrint = 0;
+  return {
+    update(position, head) {
+      const now = performance.now();
+      if (now - lastPrint < 1000 && position < head) return;
+      lastPrint = now;
+      const percent = head > 0n ? Number((position * 1000n) / head) / 10 : 100;
+      io.out(`${name}: position ${position} of ${head} (${percent.toFixed(1)}%)`);
+    },
+    done(events) {
+      const seconds = (performance.now() - started) / 1000;
+      io.out(`${name}: rebuilt from ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s)`);
+    },
+  };
+}
+
+export const projectionCommands: CliCommand[] = [
+  {
+    name: ['projections', 'rebuild'],
+    usage: 'projections rebuild [--only scim-read-model,audit,<audit projection>...] [--data-dir ./data]',
+    summary: 'replay the log into the read models from zero, offline on DATA_DIR (stop the service first)',
+    async run(args, io) {
+      const only = flag(args, 'only')?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (args.flags['only'] === true) throw new CliUsageError('--only needs a comma-separated list of projections');
+      const { store, dataDir } = await openStore(args, io);
+      const audit = new AuditReadModel(join(dataDir, 'audit.sqlite'));
+      try {
+        const auditNames = audit.names();
+        const unknown = (only ?? []).filter((n) => n !== SCIM && n !== 'audit' && !auditNames.includes(n));
+        if (unknown.length > 0) throw new CliUsageError(`unknown projection ${unknown.join(', ')} (known: ${[SCIM, 'audit', ...auditNames].join(', ')})`);
+        if (!only || only.includes(SCIM)) {
+          const readModel = new ScimReadModel(join(dataDir, 'read-model.sqlite'));
+          try {
+            const progress = progressPrinter(io, SCIM);
+            const count = await new ReadModelProjector(store, readModel).rebuild((position, head) => progress.update(position, head));
+            progress.done(count);
+          } finally {
+            readModel.close();
+          }
+        }
+        const auditOnly = !only || only.includes('audit') ? undefined : only.filter((n) => auditNames.includes(n));
+        if (auditOnly === undefined || auditOnly.length > 0) {
+          const name = auditOnly ? auditOnly.join(', ') : `audit (${auditNames.join(', ')})`;
+          const progress = progressPrinter(io, name);
+          const count = await new AuditProjector(store, audit).rebuild({ only: auditOnly, onProgress: (position, head) => progress.update(position, head) });
+          progress.done(count);
+        }
+        return 0;
+      } finally {
+        audit.close();
+        await store.close();
+      }
+    },
+  },
+  {
+    name: ['projections', 'status'],
+    usage: 'projections status [--data-dir ./data]',
+    summary: 'show how far each read model is behind the log (offline, on DATA_DIR)',
+    async run(args, io) {
+      const { store, dataDir } = await openStore(args, io);
+      const readModel = new ScimReadModel(join(dataDir, 'read-model.sqlite'));
+      const audit = new AuditReadModel(join(dataDir, 'audit.sqlite'));
+      try {
+        const head = await store.headPosition();
+        const rows: Array<[string, bigint]> = [[SCIM, readModel.checkpoint()], ...audit.checkpoints()];
+        io.out(`log head position ${head}`);
+        io.out(['projection'.padEnd(22), 'checkpoint'.padStart(12), 'lag'.padStart(12)].join('  '));
+        for (const [name, checkpoint] of rows) {
+          const lag = head > checkpoint ? head - checkpoint : 0n;
+          io.out([name.padEnd(22), String(checkpoint).padStart(12), String(lag).padStart(12)].join('  '));
+        }
+        return 0;
+      } finally {
+        readModel.close();
+        audit.close();
+        await store.close();
+      }
+    },
+  },
+];

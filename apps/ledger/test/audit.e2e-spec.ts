@@ -1,0 +1,385 @@
+import { eventHash, type EventStore } from '@ledger/eventstore';
+import { createHash } from 'node:crypto';
+import { EVENT_STORE } from '../src/infrastructure/tokens';
+import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, startHarness, type Harness } from './ledger-harness';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = (a: string, b: string) => new Date((Date.parse(a) + Date.parse(b)) / 2).toISOString();
+const before = (t: string) => new Date(Date.parse(t) - 1).toISOString();
+
+/** RFC 4180 fields of one row (no line breaks inside fields in these bundles). */
+function csvFields(row: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= row.length) {
+    if (row[i] === '"') {
+      let value = '';
+      i++;
+      while (i < row.length) {
+        if (row[i] === '"' && row[i + 1] === '"') { value += '"'; i += 2; } else if (row[i] === '"') { i++; break; } else value += row[i++];
+      }
+      fields.push(value);
+      i++;
+    } else {
+      const end = row.indexOf(',', i);
+      fields.push(row.slice(i, end < 0 ? row.length : end));
+      i = end < 0 ? row.length + 1 : end + 1;
+    }
+  }
+  return fields;
+}
+
+/**
+ * A known history, driven over SCIM as an IdP would (every request tagged with its own
+ * correlation id), then questioned through the audit API at instants before, between and after
+ * each change: a rename, an attribute change, a membership removed and re-added, a
+ * deactivation, a delete and a re-create under the same userName.
+ */
+describe('audit API: the state at time T, and why', () => {
+  let h: Harness;
+  let token: string;
+  let tokenId: string;
+  let aliceId: string;
+  let aliceAgainId: string;
+  let groupId: string;
+  /** When each tagged request's events were recorded. */
+  const at: Record<string, string> = {};
+  const scimBase = '/tenants/acme/scim/v2';
+  const audit = (path: string, bearer?: string) =>
+    bearer === undefined ? h.admin('GET', `/tenants/acme/audit/${path}`) : h.scim(bearer, 'GET', `/tenants/acme/audit/${path}`);
+  const scim = async (correlationId: string, method: string, path: string, body?: unknown) => {
+    await pause(15);
+    const response = await h.scim(token, method, `${scimBase}${path}`, body, { 'client-request-id': correlationId });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response;
+  };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    ({ token, tokenId } = await h.tenantWithToken('acme'));
+    await h.tenantWithToken('globex');
+
+    aliceId = (await scim('create-alice', 'POST', '/Users', {
+      schemas: [USER_SCHEMA, ENTERPRISE], userName: 'alice@acme.test', externalId: 'ext-alice', title: 'Analyst',
+      name: { givenName: 'Alice', familyName: 'Example' }, [ENTERPRISE]: { department: 'Finance' },
+    })).body.id;
+    groupId = (await scim('create-group', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'finance-admins', members: [{ value: aliceId }] })).body.id;
+    await scim('promote', 'PATCH', `/Users/${aliceId}`, {
+      schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'Senior Analyst' }, { op: 'replace', path: `${ENTERPRISE}:department`, value: 'Treasury' }],
+    });
+    await scim('rename', 'PATCH', `/Users/${aliceId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: 'alice.smith@acme.test' }] });
+    await scim('remove-member', 'PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${aliceId}"]` }] });
+    await scim('re-add-member', 'PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: aliceId }] }] });
+    await scim('deactivate', 'PATCH', `/Users/${aliceId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    await scim('delete-alice', 'DELETE', `/Users/${aliceId}`);
+    aliceAgainId = (await scim('re-create', 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'alice.smith@acme.test', externalId: 'ext-alice-2' })).body.id;
+    await scim('disable-again', 'PATCH', `/Users/${aliceAgainId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    await scim('re-enable', 'PATCH', `/Users/${aliceAgainId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] });
+    await scim('relink', 'PATCH', `/Users/${aliceAgainId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'ext-alice-3' }] });
+    await pause(15);
+
+    const changes = await audit('changes?count=1000');
+    expect(changes.status).toBe(200);
+    for (const change of changes.body.Resources) at[change.correlationId] ??= change.at;
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  describe('users/{id}/state?at=', () => {
+    it('before the user was created: 404, saying it was not yet created and when it was', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${before(at['create-alice']!)}`);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ statusCode: 404, error: 'NOT_YET_CREATED', createdAt: at['create-alice'] });
+      expect(answer.body.message).toContain('not yet created');
+    });
+
+    it('at creation: the SCIM resource as created, each attribute traced to the creating request, IdP and token', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${at['create-alice']}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.resource).toMatchObject({
+        schemas: [USER_SCHEMA, ENTERPRISE], id: aliceId, userName: 'alice@acme.test', externalId: 'ext-alice', title: 'Analyst', active: true,
+        [ENTERPRISE]: { department: 'Finance' }, meta: { resourceType: 'User', created: at['create-alice'], version: 'W/"1"' },
+      });
+      expect(answer.body.resource.groups).toBeUndefined();
+      for (const attribute of ['userName', 'externalId', 'active', 'title', 'name', `${ENTERPRISE}:department`]) {
+        expect(answer.body.provenance[attribute]).toMatchObject({
+          eventType: 'UserProvisioned', correlationId: 'create-alice', idp: 'entra', tokenId, actor: `token:${tokenId}`, at: at['create-alice'],
+        });
+        expect(answer.body.provenance[attribute].requestId).toEqual(expect.any(String));
+      }
+    });
+
+    it('between a change and the rename: the new title and department from their request, the old userName', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${between(at['promote']!, at['rename']!)}`);
+      expect(answer.body.resource).toMatchObject({ userName: 'alice@acme.test', title: 'Senior Analyst', [ENTERPRISE]: { department: 'Treasury' } });
+      expect(answer.body.provenance['title']).toMatchObject({ eventType: 'UserAttributesChanged', correlationId: 'promote' });
+      expect(answer.body.provenance[`${ENTERPRISE}:department`]).toMatchObject({ correlationId: 'promote' });
+      expect(answer.body.provenance['userName']).toMatchObject({ correlationId: 'create-alice' });
+      expect(answer.body.resource.groups).toEqual([expect.objectContaining({ value: groupId, display: 'finance-admins' })]);
+    });
+
+    it('after the rename: the new userName set by the rename request; the title still traced to its own request', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${between(at['rename']!, at['remove-member']!)}`);
+      expect(answer.body.resource.userName).toBe('alice.smith@acme.test');
+      expect(answer.body.provenance['userName']).toMatchObject({ eventType: 'UserRenamed', correlationId: 'rename' });
+      expect(answer.body.provenance['title']).toMatchObject({ correlationId: 'promote' });
+    });
+
+    it('after the deactivation: inactive, and which request deactivated it', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${between(at['deactivate']!, at['delete-alice']!)}`);
+      expect(answer.body.resource.active).toBe(false);
+      expect(answer.body.provenance['active']).toMatchObject({ eventType: 'UserDeactivated', correlationId: 'deactivate' });
+      expect(answer.body.lastModifiedBy).toMatchObject({ correlationId: 'deactivate' });
+    });
+
+    it('after the delete: 404, saying when it was deleted and by which request', async () => {
+      const answer = await audit(`users/${aliceId}/state?at=${at['delete-alice']}`);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ error: 'DELETED', deletedAt: at['delete-alice'], deletedBy: { eventType: 'UserDeleted', correlationId: 'delete-alice' } });
+      expect(answer.body.message).toContain(`deleted at ${at['delete-alice']}`);
+    });
+
+    it('without at: the state now (the answer of a user that never existed is a plain 404)', async () => {
+      expect((await audit(`users/${aliceAgainId}/state`)).body.resource).toMatchObject({ userName: 'alice.smith@acme.test', externalId: 'ext-alice-3', active: true });
+      expect((await audit('users/no-such-user/state')).body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND' });
+    });
+  });
+
+  describe('look-ups by userName and externalId resolve to the user that held the value at that instant', () => {
+    it('a reused userName finds the deleted user before the delete and the re-created one after', async () => {
+      const early = await audit(`users/by-username/${encodeURIComponent('ALICE.SMITH@acme.test')}/state?at=${between(at['rename']!, at['remove-member']!)}`);
+      expect(early.body.id).toBe(aliceId);
+      const late = await audit(`users/by-username/alice.smith@acme.test/state?at=${between(at['re-create']!, at['disable-again']!)}`);
+      expect(late.body.id).toBe(aliceAgainId);
+      expect(late.body.provenance['userName']).toMatchObject({ correlationId: 're-create' });
+    });
+
+    it('an old userName finds its user before the rename, and a 404 naming the holders after it', async () => {
+      expect((await audit(`users/by-username/alice@acme.test/state?at=${at['create-alice']}`)).body.id).toBe(aliceId);
+      const gone = await audit(`users/by-username/alice@acme.test/state?at=${at['rename']}`);
+      expect(gone.status).toBe(404);
+      expect(gone.body.holders).toEqual([expect.objectContaining({ userId: aliceId, from: at['create-alice'], to: at['rename'], closedBecause: 'changed' })]);
+    });
+
+    it('by externalId, with access and history views too', async () => {
+      expect((await audit(`users/by-external-id/ext-alice/access?at=${at['create-alice']}`)).body).toMatchObject({ id: aliceId, status: 'present' });
+      const history = await audit(`users/by-external-id/ext-alice-3/history`);
+      expect(history.body.id).toBe(aliceAgainId);
+      expect(history.body.Resources[0].type).toBe('UserExternalIdChanged');
+    });
+  });
+
+  describe('memberships at an instant', () => {
+    it('groups/{id}/members follows the removal, the re-add and the delete', async () => {
+      const members = async (instant: string) => (await audit(`groups/${groupId}/members?at=${instant}`)).body;
+      expect((await members(at['create-group']!)).members).toEqual([
+        expect.objectContaining({ value: aliceId, since: at['create-group'], addedBy: expect.objectContaining({ correlationId: 'create-group' }) }),
+      ]);
+      expect((await members(between(at['remove-member']!, at['re-add-member']!))).members).toEqual([]);
+      const readded = await members(between(at['re-add-member']!, at['deactivate']!));
+      expect(readded).toMatchObject({ displayName: 'finance-admins', totalResults: 1 });
+      expect(readded.members[0]).toMatchObject({ value: aliceId, since: at['re-add-member'], addedBy: { eventType: 'GroupMembersAdded', correlationId: 're-add-member' } });
+      expect((await members(at['delete-alice']!)).members).toEqual([]);
+      const early = await audit(`groups/${groupId}/members?at=${before(at['create-group']!)}`);
+      expect(early.body).toMatchObject({ statusCode: 404, error: 'NOT_YET_CREATED' });
+    });
+
+    it('users/{id}/access: groups and activity at the instant, and a deleted leaver with no access left', async () => {
+      const access = async (instant: string) => (await audit(`users/${aliceId}/access?at=${instant}`)).body;
+      expect(await access(between(at['remove-member']!, at['re-add-member']!))).toMatchObject({ status: 'present', active: true, groups: [] });
+      expect(await access(between(at['re-add-member']!, at['deactivate']!))).toMatchObject({
+        active: true, groups: [{ groupId, displayName: 'finance-admins', since: at['re-add-member'] }],
+      });
+      expect(await access(between(at['deactivate']!, at['delete-alice']!))).toMatchObject({ active: false, activeSetBy: { correlationId: 'deactivate' }, groups: [{ groupId }] });
+      expect(await access(at['delete-alice']!)).toMatchObject({ status: 'deleted', active: false, deletedAt: at['delete-alice'], groups: [] });
+    });
+  });
+
+  describe('history and changes', () => {
+    it('users/{id}/history: newest first, paged with a cursor, filtered by type and time', async () => {
+      const first = await audit(`users/${aliceId}/history?count=2`);
+      expect(first.body.Resources.map((e: { type: string }) => e.type)).toEqual(['UserDeleted', 'UserDeactivated']);
+      expect(first.body.Resources[0]).toMatchObject({ streamId: `user-acme:${aliceId}`, hash: expect.stringMatching(/^[0-9a-f]{64}$/), prevHash: expect.any(String) });
+      const second = await audit(`users/${aliceId}/history?count=2&cursor=${first.body.nextCursor}`);
+      expect(second.body.Resources.map((e: { type: string }) => e.type)).toEqual(['UserRenamed', 'UserAttributesChanged']);
+      const renames = await audit(`users/${aliceId}/history?type=UserRenamed,UserProvisioned`);
+      expect(renames.body.Resources.map((e: { type: string }) => e.type)).toEqual(['UserRenamed', 'UserProvisioned']);
+      expect(renames.body.nextCursor).toBeNull();
+      const window = await audit(`users/${aliceId}/history?from=${at['promote']}&to=${at['rename']}`);
+      expect(window.body.Resources.map((e: { metadata: { correlationId: string } }) => e.metadata.correlationId)).toEqual(['rename', 'promote']);
+    });
+
+    it('users/{id}/attribute-history: every value an attribute took and the request that set it', async () => {
+      const titles = await audit(`users/${aliceId}/attribute-history?attribute=title`);
+      expect(titles.body.Resources.map((e: { value: unknown; source: { correlationId: string } }) => [e.value, e.source.correlationId])).toEqual([
+        ['Senior Analyst', 'promote'],
+        ['Analyst', 'create-alice'],
+      ]);
+      const all = await audit(`users/${aliceId}/attribute-history?count=1`);
+      expect(all.body.Resources[0]).toMatchObject({ attribute: 'active', value: false, source: { eventType: 'UserDeactivated' } });
+      const older = await audit(`users/${aliceId}/attribute-history?count=1&cursor=${all.body.nextCursor}`);
+      expect(older.body.Resources[0]).toMatchObject({ attribute: 'userName', value: 'alice.smith@acme.test' });
+    });
+
+    it('groups/{id}/history shows the membership changes with their requests', async () => {
+      const history = await audit(`groups/${groupId}/history?type=GroupMembersAdded,GroupMembersRemoved`);
+      expect(history.body.Resources.map((e: { type: string; metadata: { correlationId: string } }) => [e.type, e.metadata.correlationId])).toEqual([
+        ['GroupMembersAdded', 're-add-member'],
+        ['GroupMembersRemoved', 'remove-member'],
+      ]);
+    });
+
+    it('changes?type= lists every deactivation in a period, paged', async () => {
+      const all = await audit(`changes?type=UserDeactivated&from=${at['create-alice']}&to=${new Date().toISOString()}`);
+      expect(all.body.totalResults).toBe(2);
+      expect(all.body.Resources.map((c: { resourceId: string }) => c.resourceId)).toEqual([aliceId, aliceAgainId]);
+      const page = await audit(`changes?type=UserDeactivated&count=1`);
+      expect(page.body.Resources).toHaveLength(1);
+      const next = await audit(`changes?type=UserDeactivated&count=1&cursor=${page.body.nextCursor}`);
+      expect(next.body.Resources[0].resourceId).toBe(aliceAgainId);
+      expect(next.body.nextCursor).toBeNull();
+      const narrow = await audit(`changes?type=UserDeactivated&from=${at['re-create']}`);
+      expect(narrow.body.Resources.map((c: { correlationId: string }) => c.correlationId)).toEqual(['disable-again']);
+    });
+  });
+
+  describe('time from the events themselves (explicit recordedAt)', () => {
+    it('answers "was bob active at quarter end?" from events appended with their own times, and flags him as created outside SCIM', async () => {
+      const store = h.ledger.app.get<EventStore>(EVENT_STORE);
+      const meta = (recordedAt: string) => ({ tenant: 'acme', correlationId: `import-${recordedAt}`, requestId: null, idp: null, tokenId: null, actor: 'import:hr-feed', recordedAt });
+      await store.append('user-acme:bob', [
+        { type: 'UserProvisioned', data: { userId: 'bob', userName: 'bob@acme.test', externalId: null, active: true, attributes: {}, at: '2025-10-01T09:00:00.000Z' }, metadata: meta('2025-10-01T09:00:00.000Z') },
+      ], 'no_stream');
+      await store.append('user-acme:bob', [
+        { type: 'UserDeactivated', data: { userId: 'bob', at: '2026-01-15T17:30:00.000Z' }, metadata: meta('2026-01-15T17:30:00.000Z') },
+      ], 0);
+      const quarterEnd = await audit('users/bob/state?at=2025-12-31T23:59:59Z');
+      expect(quarterEnd.body.resource.active).toBe(true);
+      const later = await audit('users/bob/state?at=2026-02-01');
+      expect(later.body.resource.active).toBe(false);
+      expect(later.body.provenance['active']).toMatchObject({ at: '2026-01-15T17:30:00.000Z', actor: 'import:hr-feed' });
+      const q1 = await audit('changes?type=UserDeactivated&from=2026-01-01&to=2026-03-31T23:59:59.999Z');
+      expect(q1.body.Resources.map((c: { resourceId: string }) => c.resourceId)).toContain('bob');
+      const drift = await audit('drift?staleDays=30');
+      expect(drift.body.createdOutsideScim.users).toEqual([expect.objectContaining({ id: 'bob', createdBy: expect.objectContaining({ actor: 'import:hr-feed' }) })]);
+      expect(drift.body.stale.users.map((u: { id: string }) => u.id)).toEqual(['bob']);
+    });
+  });
+
+  it('drift: re-enabled users and by whom, externalId changes, refused re-creates', async () => {
+    const drift = await audit('drift?staleDays=0');
+    expect(drift.status).toBe(200);
+    expect(drift.body.reenabled.events).toEqual([
+      expect.objectContaining({ id: aliceAgainId, userName: 'alice.smith@acme.test', deactivatedAt: at['disable-again'], by: expect.objectContaining({ correlationId: 're-enable', tokenId }) }),
+    ]);
+    expect(drift.body.externalIdChanges.events).toEqual([expect.objectContaining({ id: aliceAgainId, from: 'ext-alice-2', to: 'ext-alice-3' })]);
+    expect(drift.body.stale.users.map((u: { id: string }) => u.id)).toContain(aliceAgainId);
+  });
+
+  describe('export', () => {
+    const download = async (query: string) => {
+      const response = await fetch(`${h.url}/tenants/acme/audit/export?${query}`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    };
+
+    it('jsonl: the period\'s events with verifiable hashes, snapshots at `to`, and a manifest hashing all of it', async () => {
+      const to = between(at['re-add-member']!, at['deactivate']!);
+      const bundle = await download(`from=${at['create-alice']}&to=${to}&format=jsonl`);
+      expect(bundle.status).toBe(200);
+      expect(bundle.type).toContain('application/x-ndjson');
+      const lines = bundle.text.trimEnd().split('\n');
+      const manifest = JSON.parse(lines[lines.length - 1]!);
+      const body = bundle.text.slice(0, bundle.text.length - lines[lines.length - 1]!.length - 1);
+      expect(manifest).toMatchObject({ kind: 'manifest', tenant: 'acme', to, sha256: createHash('sha256').update(body).digest('hex') });
+      const records = lines.slice(0, -1).map((l) => JSON.parse(l));
+      expect(records[0]).toMatchObject({ kind: 'header', tenant: 'acme' });
+      const events = records.filter((r) => r.kind === 'event');
+      expect(events.length).toBe(manifest.counts.events);
+      for (const event of events) {
+        expect(event.metadata.tenant).toBe('acme');
+        expect(eventHash(event)).toBe(event.hash);
+      }
+      expect(events.map((e) => e.metadata.correlationId)).toEqual(expect.arrayContaining(['create-alice', 'rename', 're-add-member']));
+      expect(events.map((e) => e.metadata.correlationId)).not.toContain('deactivate');
+      const snapshots = records.filter((r) => r.kind === 'snapshot');
+      expect(snapshots.map((s) => s.userId)).toEqual(expect.arrayContaining([aliceId, 'bob']));
+      expect(snapshots.find((s) => s.userId === aliceId).resource).toMatchObject({ userName: 'alice.smith@acme.test', active: true, groups: [{ value: groupId }] });
+      expect(manifest.counts.snapshots).toBe(snapshots.length);
+    });
+
+    it('csv: one row per record, the manifest row last, hashing every byte before it', async () => {
+      const bundle = await download('format=csv');
+      expect(bundle.type).toContain('text/csv');
+      const rows = bundle.text.split('\r\n').filter(Boolean);
+      expect(rows[0]).toBe('kind,position,stream_id,revision,event_id,type,schema_version,recorded_at,actor,request_id,correlation_id,idp,token_id,prev_hash,hash,data,metadata');
+      const last = rows[rows.length - 1]!;
+      expect(last.startsWith('manifest,')).toBe(true);
+      const columns = rows[0]!.split(',');
+      const manifest = JSON.parse(csvFields(last)[columns.indexOf('data')]!);
+      expect(manifest.sha256).toBe(createHash('sha256').update(bundle.text.slice(0, bundle.text.length - last.length - 2)).digest('hex'));
+      const events = rows.filter((r) => r.startsWith('event,')).map(csvFields);
+      expect(events.length).toBe(manifest.counts.events);
+      const deleted = events.find((e) => e[columns.indexOf('type')] === 'UserDeleted')!;
+      expect(JSON.parse(deleted[columns.indexOf('metadata')]!)).toMatchObject({ correlationId: 'delete-alice' });
+    });
+
+    it('refuses an unknown format and a backwards period with 400', async () => {
+      expect((await audit('export?format=xml')).status).toBe(400);
+      const backwards = await audit('export?from=2026-02-01&to=2026-01-01');
+      expect(backwards.body).toMatchObject({ statusCode: 400, message: expect.stringContaining('after') });
+    });
+  });
+
+  describe('auditor tokens and errors', () => {
+    it('an auditor token reads its own tenant only, and stops working once revoked', async () => {
+      const issued = await h.admin('POST', '/admin/tenants/acme/auditors', { name: 'q1-review' });
+      expect(issued.status).toBe(201);
+      expect(issued.body).toMatchObject({ id: expect.any(String), token: expect.stringMatching(/^aud_/), name: 'q1-review' });
+      const auditor = issued.body.token as string;
+      expect((await audit(`users/${aliceId}/history`, auditor)).status).toBe(200);
+      const other = await h.scim(auditor, 'GET', '/tenants/globex/audit/changes');
+      expect(other.status).toBe(403);
+      const listed = await h.admin('GET', '/admin/tenants/acme/auditors');
+      expect(JSON.stringify(listed.body)).not.toContain(auditor);
+      expect(listed.body.auditors).toEqual([expect.objectContaining({ id: issued.body.id, hint: auditor.slice(0, 8), revokedAt: null })]);
+      const revoked = await h.admin('DELETE', `/admin/tenants/acme/auditors/${issued.body.id}`);
+      expect(revoked.body.revokedAt).toEqual(expect.any(String));
+      const refused = await audit('changes', auditor);
+      expect(refused.status).toBe(401);
+      expect(refused.body.message).toContain('revoked');
+    });
+
+    it('never stores an auditor secret in the log', async () => {
+      const issued = await h.admin('POST', '/admin/tenants/acme/auditors', { name: 'secret-check' });
+      const history = await audit(`changes?category=auditor&count=1000`);
+      expect(JSON.stringify(history.body)).not.toContain(issued.body.token);
+      expect(JSON.stringify(history.body)).toContain(createHash('sha256').update(issued.body.token).digest('hex'));
+    });
+
+    it('refuses a missing, an unknown and a SCIM token with 401, and an unknown tenant with 404', async () => {
+      expect((await h.scim('', 'GET', '/tenants/acme/audit/changes')).status).toBe(401);
+      expect((await audit('changes', 'aud_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
+      expect((await audit('changes', token)).status).toBe(401);
+      expect((await h.admin('GET', '/tenants/nope/audit/changes')).status).toBe(404);
+    });
+
+    it('answers a bad instant with 400 and a message that says what is wrong', async () => {
+      const garbage = await audit(`users/${aliceId}/state?at=yesterday`);
+      expect(garbage.status).toBe(400);
+      expect(garbage.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('at "yesterday" is not an ISO-8601 time') });
+      expect((await audit(`users/${aliceId}/state?at=2026-02-30`)).status).toBe(400);
+      expect((await audit(`users/${aliceId}/state?at=2026-03-03T10:00:00`)).body.message).toContain('no time zone');
+      expect((await audit('changes?count=0')).status).toBe(400);
+      expect((await audit(`users/${aliceId}/history?cursor=abc`)).status).toBe(400);
+    });
+
+    it('reports every projection\'s lag to the admin', async () => {
+      const status = await h.admin('GET', '/admin/projections');
+      expect(status.body.projections.map((p: { name: string }) => p.name)).toEqual(
+        expect.arrayContaining(['scim-read-model', 'membership-intervals', 'attribute-history', 'changes-index', 'user-activity', 'auditors']),
+      );
+    });
+  });
+});

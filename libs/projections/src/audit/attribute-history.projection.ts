@@ -1,0 +1,231 @@
+import type Database from 'better-sqlite3';
+import { flattenAttributes, streamCategory, type UserEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/eventstore';
+import { timeOf, type EventSource } from './event-source';
+import { resolveSource, type SourceLookup } from './source-lookup';
+import type { AuditProjection } from './audit-projection';
+
+export type IdentifierKind = 'userName' | 'externalId';
+
+/**
+ * Attribute history: every value each user attribute took, and the event that set or removed it.
+ * Keys are `userName`, `externalId`, `active`, top-level SCIM attributes and `<extension urn>:<attr>`.
+ * Identifier intervals keep who held a userName / externalId when, so a look-up by userName
+ * at an instant finds the right user even after the name was reused.
+ */
+export type AttributeChange =
+  | { kind: 'set'; tenant: string; userId: string; attribute: string; value: unknown }
+  | { kind: 'removed'; tenant: string; userId: string; attribute: string }
+  /** `first`: set at provisioning, when nothing can be open yet. */
+  | { kind: 'identifier'; tenant: string; userId: string; identifier: IdentifierKind; value: string | null; first?: true }
+  | { kind: 'userDeleted'; tenant: string; userId: string };
+
+/** Pure: what one event says about a user's attributes. */
+export function attributeChanges(event: RecordedEvent): AttributeChange[] {
+  if (streamCategory(event.streamId) !== 'user') return [];
+  const tenant = event.metadata.tenant;
+  const e = event as unknown as UserEvent;
+  const userId = e.data.userId;
+  switch (e.type) {
+    case 'UserProvisioned': {
+      const changes: AttributeChange[] = [
+        { kind: 'set', tenant, userId, attribute: 'userName', value: e.data.userName },
+        { kind: 'identifier', tenant, userId, identifier: 'userName', value: e.data.userName, first: true },
+        { kind: 'set', tenant, userId, attribute: 'active', value: e.data.active },
+      ];
+      if (e.data.externalId !== null) {
+        changes.push({ kind: 'set', tenant, userId, attribute: 'externalId', value: e.data.externalId });
+        changes.push({ kind: 'identifier', tenant, userId, identifier: 'externalId', value: e.data.externalId, first: true });
+      }
+      for (const [attribute, value] of flattenAttributes(e.data.attributes)) {
+        if (value !== undefined && value !== null) changes.push({ kind: 'set', tenant, userId, attribute, value });
+      }
+      return changes;
+    }
+    case 'UserRenamed':
+      return [
+        { kind: 'set', tenant, userId, attribute: 'userName', value: e.data.to },
+        { kind: 'identifier', tenant, userId, identifier: 'userName', value: e.data.to },
+      ];
+    case 'UserExternalIdChanged':
+      return [
+        e.data.to === null
+          ? { kind: 'removed', tenant, userId, attribute: 'externalId' }
+          : { kind: 'set', tenant, userId, attribute: 'externalId', value: e.data.to },
+        { kind: 'identifier', tenant, userId, identifier: 'externalId', value: e.data.to },
+      ];
+    case 'UserAttributesChanged':
+      return [
+        ...e.data.removed.map((attribute): AttributeChange => ({ kind: 'removed', tenant, userId, attribute })),
+        ...Object.entries(e.data.changed).map(([attribute, value]): AttributeChange => ({ kind: 'set', tenant, userId, attribute, value })),
+      ];
+    case 'UserDeactivated':
+      return [{ kind: 'set', tenant, userId, attribute: 'active', value: false }];
+    case 'UserReactivated':
+      return [{ kind: 'set', tenant, userId, attribute: 'active', value: true }];
+    case 'UserDeleted':
+      return [{ kind: 'userDeleted', tenant, userId }];
+    case 'UserRecreateRefused':
+      return [];
+    default:
+      return [];
+  }
+}
+
+export interface AttributeHistoryEntry {
+  attribute: string;
+  /** The value set; null when `removed`. */
+  value: unknown;
+  removed: boolean;
+  at: string;
+  source: EventSource;
+}
+
+export interface IdentifierInterval {
+  userId: string;
+  identifier: IdentifierKind;
+  value: string;
+  from: string;
+  to: string | null;
+  closedBecause: 'changed' | 'deleted' | null;
+  openedBy: EventSource;
+}
+
+const SCHEMA = `
+-- One row per user event: the attributes it set ({attribute: value}) and removed ([attribute]).
+CREATE TABLE IF NOT EXISTS attribute_history (
+  position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL, at TEXT NOT NULL, changes TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identifier_intervals (
+  tenant TEXT NOT NULL, user_id TEXT NOT NULL, identifier TEXT NOT NULL, from_position INTEGER NOT NULL,
+  value TEXT NOT NULL, value_key TEXT NOT NULL, from_at TEXT NOT NULL, to_at TEXT, to_position INTEGER, to_reason TEXT,
+  PRIMARY KEY (tenant, user_id, identifier, from_position)
+) WITHOUT ROWID;
+`;
+
+type Row = Record<string, string | number | null>;
+
+/** userName is unique case-insensitively (RFC 7643); externalId exactly. */
+export function identifierKey(identifier: IdentifierKind, value: string): string {
+  return identifier === 'userName' ? value.toLowerCase() : value;
+}
+
+export class AttributeHistoryProjection implements AuditProjection {
+  readonly name = 'attribute-history';
+  readonly tables = ['attribute_history', 'identifier_intervals'];
+  readonly queryIndexes = [
+    { name: 'attribute_history_by_user', sql: 'CREATE INDEX IF NOT EXISTS attribute_history_by_user ON attribute_history (tenant, user_id, position)' },
+    { name: 'identifier_by_value', sql: 'CREATE INDEX IF NOT EXISTS identifier_by_value ON identifier_intervals (tenant, identifier, value_key, from_at)' },
+  ];
+  private readonly stmts;
+
+  constructor(db: Database.Database, private readonly sources: SourceLookup) {
+    db.exec(SCHEMA);
+    for (const index of this.queryIndexes) db.exec(index.sql);
+    this.stmts = {
+      record: db.prepare(
+        `INSERT OR IGNORE INTO attribute_history (tenant, user_id, position, at, changes) VALUES (@tenant, @userId, @position, @at, @changes)`,
+      ),
+      closeIdentifier: db.prepare(
+        `UPDATE identifier_intervals SET to_at = @at, to_position = @position, to_reason = @reason
+         WHERE tenant = @tenant AND user_id = @userId AND identifier = @identifier AND to_at IS NULL AND from_position < @position`,
+      ),
+      closeAllIdentifiers: db.prepare(
+        `UPDATE identifier_intervals SET to_at = @at, to_position = @position, to_reason = 'deleted'
+         WHERE tenant = @tenant AND user_id = @userId AND to_at IS NULL AND from_position < @position`,
+      ),
+      openIdentifier: db.prepare(
+        `INSERT OR IGNORE INTO identifier_intervals (tenant, user_id, identifier, from_position, value, value_key, from_at)
+         SELECT @tenant, @userId, @identifier, @position, @value, @valueKey, @at
+         WHERE NOT EXISTS (SELECT 1 FROM identifier_intervals WHERE tenant = @tenant AND user_id = @userId AND identifier = @identifier AND from_position > @position)`,
+      ),
+      history: db.prepare('SELECT * FROM attribute_history WHERE tenant = ? AND user_id = ? AND position < ? ORDER BY position DESC'),
+      holdersAt: db.prepare(
+        `SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
+         ORDER BY from_position DESC`,
+      ),
+      holders: db.prepare('SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? ORDER BY from_position'),
+    };
+  }
+
+  apply(event: RecordedEvent): void {
+    const changes = attributeChanges(event);
+    if (changes.length === 0) return;
+    const at = timeOf(event);
+    const position = event.position;
+    const set: Record<string, unknown> = {};
+    const removed: string[] = [];
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'set':
+          set[change.attribute] = change.value;
+          break;
+        case 'removed':
+          removed.push(change.attribute);
+          break;
+        case 'identifier': {
+          const key = { tenant: change.tenant, userId: change.userId, identifier: change.identifier, at, position };
+          if (!change.first) this.stmts.closeIdentifier.run({ ...key, reason: 'changed' });
+          if (change.value !== null) {
+            this.stmts.openIdentifier.run({ ...key, value: change.value, valueKey: identifierKey(change.identifier, change.value) });
+          }
+          break;
+        }
+        case 'userDeleted':
+          this.stmts.closeAllIdentifiers.run({ tenant: change.tenant, userId: change.userId, at, position });
+          break;
+        default: {
+          const exhaustive: never = change;
+          throw new Error(`unknown attribute change ${JSON.stringify(exhaustive)}`);
+        }
+      }
+    }
+    if (Object.keys(set).length > 0 || removed.length > 0) {
+      const { tenant, userId } = changes[0]!;
+      this.stmts.record.run({ tenant, userId, position, at, changes: JSON.stringify({ set, removed }) });
+    }
+  }
+
+  /** Newest first, one entry per attribute an event set or removed; `before` is an exclusive position cursor. */
+  history(tenant: string, userId: string, options: { attribute?: string; before?: bigint; limit: number }): Array<AttributeHistoryEntry & { position: bigint }> {
+    const entries: Array<AttributeHistoryEntry & { position: bigint }> = [];
+    const rows = this.stmts.history.all(tenant, userId, options.before ?? BigInt(Number.MAX_SAFE_INTEGER)) as Row[];
+    for (const row of rows) {
+      const { set, removed } = JSON.parse(row['changes'] as string) as { set: Record<string, unknown>; removed: string[] };
+      const at = row['at'] as string;
+      const position = BigInt(row['position'] as number);
+      const event = [
+        ...Object.entries(set).map(([attribute, value]) => ({ attribute, value, removed: false })),
+        ...removed.map((attribute) => ({ attribute, value: null, removed: true })),
+      ].filter((e) => options.attribute === undefined || e.attribute === options.attribute);
+      if (event.length === 0) continue;
+      const source = resolveSource(this.sources, position, at);
+      for (const e of event) entries.push({ ...e, at, source, position });
+      if (entries.length >= options.limit) break;
+    }
+    return entries;
+  }
+
+  /** Users that held the identifier at the instant (normally one; two only if the log says so). */
+  holdersAt(tenant: string, identifier: IdentifierKind, value: string, at: string): IdentifierInterval[] {
+    const key = identifierKey(identifier, value);
+    return (this.stmts.holdersAt.all(tenant, identifier, key, at, at) as Row[]).map((r) => this.toIdentifier(r));
+  }
+
+  /** Every user that ever held the identifier, oldest first. */
+  holders(tenant: string, identifier: IdentifierKind, value: string): IdentifierInterval[] {
+    return (this.stmts.holders.all(tenant, identifier, identifierKey(identifier, value)) as Row[]).map((r) => this.toIdentifier(r));
+  }
+
+  private toIdentifier(row: Row): IdentifierInterval {
+    return {
+      userId: row['user_id'] as string,
+      identifier: row['identifier'] as IdentifierKind,
+      value: row['value'] as string,
+      from: row['from_at'] as string,
+      to: (row['to_at'] as string | null) ?? null,
+      closedBecause: (row['to_reason'] as IdentifierInterval['closedBecause']) ?? null,
+      openedBy: resolveSource(this.sources, row['from_position'] as number, row['from_at'] as string),
+    };
+  }
+}

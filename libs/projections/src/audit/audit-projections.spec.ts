@@ -1,0 +1,86 @@
+import type { RecordedEvent } from '@ledger/eventstore';
+import { ENTERPRISE } from '@ledger/testing';
+import { attributeChanges } from './attribute-history.projection';
+import { changeEntry } from './changes-index.projection';
+import { membershipChanges } from './membership-intervals.projection';
+import { userActivityChanges } from './user-activity.projection';
+import { userAt } from './user-at';
+
+let position = 0n;
+function recorded(streamId: string, revision: number, type: string, data: Record<string, unknown>, at: string, actor = 'token:t1'): RecordedEvent {
+  position += 1n;
+  return {
+    id: `e${position}`, streamId, revision, position, type, schemaVersion: 1, data: { ...data, at },
+    metadata: { tenant: 'acme', correlationId: `c${position}`, requestId: `r${position}`, idp: actor.startsWith('token:') ? 'entra' : null, tokenId: actor.startsWith('token:') ? 't1' : null, actor, recordedAt: at },
+    prevHash: '0'.repeat(64), hash: `${position}`.padStart(64, '0'),
+  };
+}
+
+const U = 'user-acme:u1';
+const G = 'group-acme:g1';
+const T = (minute: number) => `2026-03-03T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+const provisioned = recorded(U, 0, 'UserProvisioned', {
+  userId: 'u1', userName: 'alice', externalId: 'x1', active: true,
+  attributes: { title: 'Analyst', [ENTERPRISE]: { department: 'Finance' } },
+}, T(0));
+const renamed = recorded(U, 1, 'UserRenamed', { userId: 'u1', from: 'alice', to: 'alice.smith' }, T(10));
+const changed = recorded(U, 2, 'UserAttributesChanged', { userId: 'u1', changed: { [`${ENTERPRISE}:department`]: 'Audit' }, removed: ['title'] }, T(20));
+const deactivated = recorded(U, 3, 'UserDeactivated', { userId: 'u1' }, T(30));
+const deleted = recorded(U, 4, 'UserDeleted', { userId: 'u1', userName: 'alice.smith', externalId: 'x1' }, T(40));
+const stream = [provisioned, renamed, changed, deactivated, deleted];
+
+describe('audit projections (pure)', () => {
+  it('attribute history splits a provisioning into one change per attribute, extensions included', () => {
+    expect(attributeChanges(provisioned)).toEqual(expect.arrayContaining([
+      { kind: 'set', tenant: 'acme', userId: 'u1', attribute: 'userName', value: 'alice' },
+      { kind: 'set', tenant: 'acme', userId: 'u1', attribute: 'externalId', value: 'x1' },
+      { kind: 'set', tenant: 'acme', userId: 'u1', attribute: 'active', value: true },
+      { kind: 'set', tenant: 'acme', userId: 'u1', attribute: 'title', value: 'Analyst' },
+      { kind: 'set', tenant: 'acme', userId: 'u1', attribute: `${ENTERPRISE}:department`, value: 'Finance' },
+      { kind: 'identifier', tenant: 'acme', userId: 'u1', identifier: 'userName', value: 'alice', first: true },
+    ]));
+  });
+
+  it('membership closes every interval of a deleted user and of a deleted group', () => {
+    expect(membershipChanges(deleted)).toEqual([{ kind: 'closeMember', tenant: 'acme', memberId: 'u1', reason: 'member-deleted' }]);
+    const groupDeleted = recorded(G, 3, 'GroupDeleted', { groupId: 'g1', displayName: 'admins', members: ['u1'] }, T(50));
+    expect(membershipChanges(groupDeleted).map((c) => c.kind)).toEqual(['closeGroup', 'closeMember', 'groupDeleted']);
+  });
+
+  it('the changes index keeps who, when and through which request', () => {
+    expect(changeEntry(deactivated)).toMatchObject({
+      tenant: 'acme', type: 'UserDeactivated', streamId: U, category: 'user', resourceId: 'u1', at: T(30), actor: 'token:t1', idp: 'entra', tokenId: 't1',
+    });
+  });
+
+  it('a user created by an admin is not an IdP touch', () => {
+    const byAdmin = recorded('user-acme:u2', 0, 'UserProvisioned', { userId: 'u2', userName: 'bob', externalId: null, active: true, attributes: {} }, T(0), 'admin');
+    expect(userActivityChanges(byAdmin)).toEqual([
+      { kind: 'created', tenant: 'acme', userId: 'u2', userName: 'bob', externalId: null, active: true, byIdp: false },
+    ]);
+  });
+
+  describe('time travel', () => {
+    it('before the user existed: absent, with the creation time', () =>
+      expect(userAt(stream, '2026-03-03T09:59:59.999Z')).toEqual({ status: 'absent', at: '2026-03-03T09:59:59.999Z', createdAt: T(0) }));
+
+    it('between a rename and an attribute change: the renamed user, provenance per attribute', () => {
+      const answer = userAt(stream, T(15));
+      if (answer.status !== 'present') throw new Error(answer.status);
+      expect(answer.user).toMatchObject({ userName: 'alice.smith', attributes: { title: 'Analyst', [ENTERPRISE]: { department: 'Finance' } } });
+      expect(answer.provenance['userName']).toMatchObject({ eventId: renamed.id, eventType: 'UserRenamed', at: T(10) });
+      expect(answer.provenance[`${ENTERPRISE}:department`]).toMatchObject({ eventId: provisioned.id, requestId: provisioned.metadata.requestId });
+    });
+
+    it('an event recorded exactly at the instant counts; a removed attribute is marked removed', () => {
+      const answer = userAt(stream, T(20));
+      if (answer.status !== 'present') throw new Error(answer.status);
+      expect(answer.user.attributes).toEqual({ [ENTERPRISE]: { department: 'Audit' } });
+      expect(answer.provenance['title']).toMatchObject({ eventId: changed.id, removed: true });
+    });
+
+    it('after the delete: deleted, with when and by which event', () =>
+      expect(userAt(stream, T(45))).toMatchObject({ status: 'deleted', deletedAt: T(40), deletedBy: { eventId: deleted.id } }));
+  });
+});

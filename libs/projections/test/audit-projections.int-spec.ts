@@ -1,0 +1,238 @@
+import type Database from 'better-sqlite3';
+import type { RequestRecorded } from '@ledger/domain';
+import { SqliteEventStore, type EventStore, type RecordedEvent } from '@ledger/eventstore';
+import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
+import { ENTERPRISE, tempDir, type TempDir } from '@ledger/testing';
+import { join } from 'node:path';
+
+/** A deterministic, messy multi-tenant history: renames, re-creates, re-adds, deletes, auditors, requests. */
+async function buildHistory(store: EventStore, seed = 7): Promise<void> {
+  let state = seed;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const revisions = new Map<string, number>();
+  const append = async (tenant: string, streamId: string, type: string, data: Record<string, unknown>, actor = 'token:tok-1') => {
+    clock += 1000 + Math.floor(random() * 60_000);
+    const at = new Date(clock).toISOString();
+    const revision = revisions.get(streamId) ?? -1;
+    const byToken = actor.startsWith('token:');
+    await store.append(streamId, [{
+      type, data: { ...data, at },
+      metadata: { tenant, correlationId: `corr-${clock}`, requestId: `req-${clock}`, idp: byToken ? 'entra' : null, tokenId: byToken ? 'tok-1' : null, actor, recordedAt: at },
+    }], revision < 0 ? 'no_stream' : revision);
+    revisions.set(streamId, revision + 1);
+  };
+
+  for (const tenant of ['acme', 'globex']) {
+    await append(tenant, `tenant-${tenant}`, 'TenantCreated', { tenantId: tenant, name: tenant }, 'admin');
+    await append(tenant, `auditor-${tenant}:a1`, 'AuditorIssued', { auditorId: `${tenant}-a1`, tenantId: tenant, name: 'q1', secretHash: 'b'.repeat(63) + (tenant === 'acme' ? '1' : '2'), hint: 'aud_x' }, 'admin');
+    const users: Array<{ id: string; userName: string; active: boolean; deleted: boolean }> = [];
+    const groups: Array<{ id: string; members: Set<string>; deleted: boolean }> = [];
+    for (let i = 0; i < 12; i++) {
+      const user = { id: `${tenant}-u${i}`, userName: `user${i}@${tenant}.test`, active: true, deleted: false };
+      users.push(user);
+      await append(tenant, `user-${tenant}:${user.id}`, 'UserProvisioned', {
+        userId: user.id, userName: user.userName, externalId: `ext-${i}`, active: true,
+        attributes: { title: 'Engineer', [ENTERPRISE]: { department: 'R&D' } },
+      }, i % 5 === 0 ? 'admin' : 'token:tok-1');
+    }
+    for (let g = 0; g < 3; g++) {
+      const members = users.slice(g, g + 4).map((u) => u.id);
+      groups.push({ id: `${tenant}-g${g}`, members: new Set(members), deleted: false });
+      await append(tenant, `group-${tenant}:${tenant}-g${g}`, 'GroupCreated', {
+        groupId: `${tenant}-g${g}`, displayName: `group-${g}`, externalId: null, members: members.map((value) => ({ value, type: 'User' })),
+      });
+    }
+    for (let step = 0; step < 120; step++) {
+      const user = pick(users.filter((u) => !u.deleted));
+      const group = pick(groups.filter((g) => !g.deleted));
+      const stream = `user-${tenant}:${user.id}`;
+      switch (pick(['rename', 'attrs', 'toggle', 'add', 'remove', 'request', 'delete', 'groupRename', 'externalId', 'refused'] as const)) {
+        case 'rename': {
+          const to = `${user.userName.split('@')[0]}x@${tenant}.test`;
+          await append(tenant, stream, 'UserRenamed', { userId: user.id, from: user.userName, to });
+          user.userName = to;
+          break;
+        }
+        case 'attrs':
+          await append(tenant, stream, 'UserAttributesChanged', { userId: user.id, changed: { title: `T${step}`, [`${ENTERPRISE}:department`]: `D${step % 3}` }, removed: step % 4 === 0 ? ['nickName'] : [] });
+          break;
+        case 'toggle':
+          await append(tenant, stream, user.active ? 'UserDeactivated' : 'UserReactivated', { userId: user.id }, step % 3 === 0 ? 'admin' : 'token:tok-1');
+          user.active = !user.active;
+          break;
+        case 'add':
+          await append(tenant, `group-${tenant}:${group.id}`, 'GroupMembersAdded', { groupId: group.id, members: [{ value: user.id, type: 'User' }] });
+          group.members.add(user.id);
+          break;
+        case 'remove': {
+          const member = [...group.members][0];
+          if (!member) break;
+          await append(tenant, `group-${tenant}:${group.id}`, 'GroupMembersRemoved', { groupId: group.id, members: [member] });
+          group.members.delete(member);
+          break;
+        }
+        case 'request':
+          await append(tenant, `request-${tenant}:r${step}`, 'RequestRecorded', requestRecorded(`r${step}`, `/tenants/${tenant}/scim/v2/Users/${user.id}`, user.id));
+          break;
+        case 'delete': {
+          await append(tenant, stream, 'UserDeleted', { userId: user.id, userName: user.userName, externalId: null });
+          user.deleted = true;
+          const again = { id: `${user.id}-again${step}`, userName: user.userName, active: true, deleted: false };
+          users.push(again);
+          await append(tenant, `user-${tenant}:${again.id}`, 'UserProvisioned', { userId: again.id, userName: again.userName, externalId: null, active: true, attributes: {} });
+          break;
+        }
+        case 'groupRename':
+          await append(tenant, `group-${tenant}:${group.id}`, 'GroupRenamed', { groupId: group.id, from: 'x', to: `group-renamed-${step}` });
+          break;
+        case 'externalId':
+          await append(tenant, stream, 'UserExternalIdChanged', { userId: user.id, from: null, to: step % 2 ? `ext-new-${step}` : null });
+          break;
+        case 'refused':
+          await append(tenant, stream, 'UserRecreateRefused', { userId: user.id, attribute: 'userName', value: user.userName, existingActive: user.active });
+          break;
+      }
+    }
+    const doomed = groups[2]!;
+    await append(tenant, `group-${tenant}:${doomed.id}`, 'GroupDeleted', { groupId: doomed.id, displayName: 'x', members: [...doomed.members] });
+    await append(tenant, `auditor-${tenant}:a1`, 'AuditorRevoked', { auditorId: `${tenant}-a1`, tenantId: tenant }, 'admin');
+  }
+}
+
+/** An IdP's GET of one user, as the request ledger records it. */
+function requestRecorded(requestId: string, path: string, resourceId: string): Omit<RequestRecorded['data'], 'at'> {
+  return {
+    requestId, correlationId: requestId, correlationSource: 'generated', method: 'GET', path, query: '', status: 200, scimType: null,
+    detail: null, latencyMs: 1, tokenId: 'tok-1', idp: 'entra', authFailure: null, tokenTenant: null, sourceAddress: '127.0.0.1',
+    userAgent: 'test', body: null, bodyTruncated: false, bodySha256: null, ignoredAttributes: [], produced: [], resourceId,
+  };
+}
+
+/** Every row of every table, order-independent. */
+function dump(db: Database.Database, tables: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const table of tables) {
+    out[table] = (db.prepare(`SELECT * FROM ${table}`).all() as unknown[]).map((row) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).sort();
+  }
+  return out;
+}
+
+const auditTables = (model: AuditReadModel) => [...model.projections.flatMap((p) => p.tables), 'audit_checkpoints'];
+const SCIM_TABLES = ['tenants', 'tokens', 'users', 'groups', 'group_members', 'projection_checkpoints'];
+
+describe('audit projections on a real log', () => {
+  let dir: TempDir;
+  let store: SqliteEventStore;
+  let log: RecordedEvent[];
+
+  beforeAll(async () => {
+    dir = await tempDir('audit-projections');
+    store = new SqliteEventStore({ path: join(dir.path, 'events.sqlite') });
+    await buildHistory(store);
+    log = await store.readAll({ maxCount: 100_000 });
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await dir.remove();
+  });
+
+  it('rebuilding every projection from the log gives the read models the live subscription built', async () => {
+    const live = new AuditReadModel(join(dir.path, 'live-audit.sqlite'));
+    const projector = new AuditProjector(store, live);
+    projector.start();
+    await projector.waitFor(await store.headPosition());
+    await projector.stop();
+    const liveRows = dump(live.db, auditTables(live));
+    expect(liveRows['changes']).toHaveLength(log.length);
+    expect(liveRows['membership_intervals']!.length).toBeGreaterThan(10);
+
+    await new AuditProjector(store, live).rebuild({ batchSize: 37 });
+    expect(dump(live.db, auditTables(live))).toEqual(liveRows);
+
+    const fresh = new AuditReadModel(join(dir.path, 'fresh-audit.sqlite'));
+    await new AuditProjector(store, fresh).rebuild();
+    expect(dump(fresh.db, auditTables(fresh))).toEqual(liveRows);
+    live.close();
+    fresh.close();
+  });
+
+  it('rebuilding the SCIM read model from the log gives the rows the live projector built', async () => {
+    const readModel = new ScimReadModel(join(dir.path, 'live-read-model.sqlite'));
+    const projector = new ReadModelProjector(store, readModel);
+    projector.start();
+    await projector.waitFor(await store.headPosition());
+    const liveRows = dump(readModel.db, SCIM_TABLES);
+    await projector.rebuild();
+    expect(dump(readModel.db, SCIM_TABLES)).toEqual(liveRows);
+    readModel.close();
+  });
+
+  it('rebuilding one projection alone gives the same rows and leaves the others as they were', async () => {
+    const model = new AuditReadModel(join(dir.path, 'partial-audit.sqlite'));
+    const projector = new AuditProjector(store, model);
+    await projector.rebuild();
+    const before = dump(model.db, auditTables(model));
+    const changesBefore = model.db.prepare('SELECT COUNT(*) AS n FROM changes').get();
+    await projector.rebuild({ only: ['membership-intervals'] });
+    expect(dump(model.db, auditTables(model))).toEqual(before);
+    expect(model.db.prepare('SELECT COUNT(*) AS n FROM changes').get()).toEqual(changesBefore);
+    model.close();
+  });
+
+  it('a batch applied twice is skipped by the checkpoints stored with the rows', () => {
+    const model = new AuditReadModel(':memory:');
+    model.apply(log);
+    const once = dump(model.db, auditTables(model));
+    model.apply(log);
+    expect(dump(model.db, auditTables(model))).toEqual(once);
+    expect([...model.checkpoints().values()]).toEqual(model.names().map(() => log[log.length - 1]!.position));
+    model.close();
+  });
+
+  describe.each(['membership-intervals', 'attribute-history', 'changes-index', 'user-activity', 'auditors'])('%s', (name) => {
+    const projectionOf = (model: AuditReadModel) => model.projections.find((p) => p.name === name)!;
+
+    it('applying every event twice in a row changes nothing', () => {
+      const once = new AuditReadModel(':memory:');
+      const twice = new AuditReadModel(':memory:');
+      for (const event of log) projectionOf(once).apply(event);
+      for (const event of log) {
+        projectionOf(twice).apply(event);
+        projectionOf(twice).apply(event);
+      }
+      expect(dump(twice.db, projectionOf(twice).tables)).toEqual(dump(once.db, projectionOf(once).tables));
+      expect(dump(once.db, projectionOf(once).tables)[projectionOf(once).tables[0]!]!.length).toBeGreaterThan(0);
+      once.close();
+      twice.close();
+    });
+
+    it('replaying the whole log again, after later events, changes nothing', () => {
+      const model = new AuditReadModel(':memory:');
+      for (const event of log) projectionOf(model).apply(event);
+      const once = dump(model.db, projectionOf(model).tables);
+      for (const event of log) projectionOf(model).apply(event);
+      expect(dump(model.db, projectionOf(model).tables)).toEqual(once);
+      model.close();
+    });
+  });
+
+  it('reports its lag: head position minus checkpoint', async () => {
+    const model = new AuditReadModel(':memory:');
+    model.apply(log.slice(0, 10));
+    const status = await new AuditProjector(store, model).status();
+    const head = await store.headPosition();
+    expect(status).toHaveLength(5);
+    for (const row of status) {
+      expect(row).toEqual({ name: row.name, checkpoint: log[9]!.position.toString(), head: head.toString(), lag: (head - log[9]!.position).toString() });
+    }
+    model.close();
+  });
+});

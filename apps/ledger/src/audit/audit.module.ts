@@ -53,6 +53,6 @@ export class AuditProjectionLifecycle implements OnModuleInit, OnModuleDestroy {
     AuditExporter,
     AuditorsService,
   ],
-  exports: [AuditReadModel, AuditProjector],
+  exports: [AuditReadModel, AuditProjector, AuditAuthGuard],
 })
 export class AuditModule {}

@@ -6,11 +6,13 @@ import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
+import { AuditAuthGuard } from '../audit/audit-auth.guard';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { adminContext } from '../shared/http-context';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { tally, tokenSummary } from './diagnostics';
+import { UNKNOWN_TENANT } from './request-ledger';
 import { stateAround } from './state-around';
 
 class RetentionDto {
@@ -22,18 +24,14 @@ class RetentionDto {
   requestRetentionDays!: number | null;
 }
 
-/** The request ledger for IAM engineers: what came in, what we answered, and why. */
+/** The request ledger for IAM engineers and auditors: what came in, what we answered, and why. */
 @ApiTags('request ledger')
 @ApiBearerAuth()
 @Controller()
-@UseGuards(AdminAuthGuard)
+@UseGuards(AuditAuthGuard)
 @UseFilters(AdminExceptionFilter)
-export class RequestsController {
-  constructor(
-    private readonly readModel: ScimReadModel,
-    private readonly tenancy: TenancyService,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-  ) {}
+export class AuditRequestsController {
+  constructor(private readonly readModel: ScimReadModel, @Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get('tenants/:tenant/audit/requests')
   list(@Param('tenant') tenant: string, @Query() query: Record<string, string>) {
@@ -67,6 +65,17 @@ export class RequestsController {
     };
   }
 
+}
+
+/** Sync health and retention, for whoever runs the service. */
+@ApiTags('request ledger')
+@ApiBearerAuth()
+@Controller()
+@UseGuards(AdminAuthGuard)
+@UseFilters(AdminExceptionFilter)
+export class RequestsAdminController {
+  constructor(private readonly readModel: ScimReadModel, private readonly tenancy: TenancyService) {}
+
   @Get('admin/tenants/:tenant/diagnostics')
   diagnostics(@Param('tenant') tenant: string, @Query('windowSeconds') windowSeconds?: string) {
     this.tenancy.requireTenant(tenant);
@@ -83,6 +92,13 @@ export class RequestsController {
         window: tally(rows.filter((r) => r.tokenId === token.tokenId)),
       })),
     };
+  }
+
+  /** Requests whose URL named no possible tenant: wrong base URLs, scanners, typos. */
+  @Get('admin/unrouted-requests')
+  unrouted(@Query() query: Record<string, string>) {
+    const filter = requestFilter(query);
+    return { requests: this.readModel.requests(UNKNOWN_TENANT, filter), startIndex: (filter.offset ?? 0) + 1 };
   }
 
   @Put('admin/tenants/:tenant/retention')

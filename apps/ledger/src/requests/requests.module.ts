@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { RequestLedger } from './request-ledger';
-import { RequestsController } from './requests.controller';
+import { AuditModule } from '../audit/audit.module';
+import { AuditRequestsController, RequestsAdminController } from './requests.controller';
 
 @Module({
-  controllers: [RequestsController],
+  imports: [AuditModule],
+  controllers: [AuditRequestsController, RequestsAdminController],
   providers: [RequestLedger],
   exports: [RequestLedger],
 })

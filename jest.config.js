@@ -9,12 +9,18 @@ const swc = ['@swc/jest', {
 }];
 const moduleNameMapper = { '^@ledger/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+// One real Kafka broker (KRaft, from Apache Kafka's jars) shared by the int and e2e tests that
+// need it; it starts in the background and only the tests that use it wait for it.
+const kafka = {
+  globalSetup: '<rootDir>/libs/testing/src/kafka/kafka-global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/kafka/kafka-global-teardown.ts',
+};
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'] },
+    { ...common, ...kafka, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
+    { ...common, ...kafka, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'] },
   ],
 };

@@ -16,6 +16,8 @@ import { EVENT_STORE, LEDGER_CONFIG } from './infrastructure/tokens';
 import { RequestsModule } from './requests/requests.module';
 import { AuditModule } from './audit/audit.module';
 import { ScimModule } from './scim/scim.module';
+import { SlaModule } from './sla/sla.module';
+import { KafkaModule } from './kafka/kafka.module';
 import { EventSourcedRepository } from './shared/event-sourced-repository';
 import { ReadModelGate } from './shared/read-model-gate';
 import { TenancyService } from './tenancy/tenancy.service';
@@ -60,6 +62,8 @@ export class AppModule {
         ScimModule,
         AuditModule,
         RequestsModule,
+        SlaModule,
+        KafkaModule,
       ],
       controllers: [HealthController, MetricsController, AdminController],
       providers: shared,

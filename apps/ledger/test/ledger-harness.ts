@@ -18,12 +18,14 @@ export interface Harness {
 /** The real app over real HTTP on a free loopback port, with its own data directory. */
 export interface HarnessOptions {
   logLevel?: string;
+  /** Extra configuration variables, e.g. KAFKA_BROKERS. */
+  env?: Record<string, string>;
   logDestination?: DestinationStream;
 }
 
 export async function startHarness(existing?: TempDir, options: HarnessOptions = {}): Promise<Harness> {
   const dir = existing ?? (await tempDir('e2e'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: options.logLevel ?? 'silent' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: options.logLevel ?? 'silent', ...options.env });
   const ledger = await startLedger(config, { logDestination: options.logDestination });
   const call = async (method: string, path: string, body: unknown, headers: Record<string, string>) => {
     const response = await fetch(`${ledger.url}${path}`, {

@@ -1,7 +1,8 @@
 import type { CliCommand } from './cli-command';
 import { tenantCommands } from './commands/tenants.command';
 import { projectionCommands } from './commands/projections.command';
+import { slaCommands } from './commands/sla.command';
 import { tokenCommands } from './commands/tokens.command';
 
 /** Every CLI command; add a file under commands/ and list it here. */
-export const COMMANDS: CliCommand[] = [...tenantCommands, ...tokenCommands, ...projectionCommands];
+export const COMMANDS: CliCommand[] = [...tenantCommands, ...tokenCommands, ...projectionCommands, ...slaCommands];

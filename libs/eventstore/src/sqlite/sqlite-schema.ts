@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 export function prepareDatabase(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  // The reader connection saves checkpoints too; under heavy load a commit can hold the lock for seconds.
+  db.pragma('busy_timeout = 30000');
   db.exec(SCHEMA);
 }

@@ -1,4 +1,4 @@
-import type { BatchHandler, CheckpointStore, ReadAllOptions, RecordedEvent, Subscription } from './event-store.port';
+import type { BatchHandler, CheckpointStore, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } from './event-store.port';
 
 export interface CatchUpSource extends CheckpointStore {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
@@ -151,4 +151,25 @@ export class CatchUpSubscription implements Subscription {
     for (const listener of this.caughtUpListeners) listener();
     this.caughtUpListeners = [];
   }
+}
+
+/**
+ * The port's subscribeToAll for any adapter that can read the log and tell when it grew: starts
+ * a subscription and keeps it in `live` until it ends, so the adapter can stop them all on close.
+ */
+export function subscribeWithCatchUp(
+  source: CatchUpSource,
+  options: SubscribeOptions,
+  handler: BatchHandler,
+  pollIntervalMs: number,
+  live: Set<Subscription>,
+): Subscription {
+  const subscription = new CatchUpSubscription(
+    source,
+    { after: options.after ?? 0n, checkpoint: options.checkpoint, batchSize: options.batchSize ?? 500, pollIntervalMs },
+    handler,
+  );
+  live.add(subscription);
+  void subscription.done.finally(() => live.delete(subscription)).catch(() => undefined);
+  return subscription;
 }

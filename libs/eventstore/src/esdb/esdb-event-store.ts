@@ -23,7 +23,8 @@ import {
 import type { Channel } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { CatchUpSubscription } from '../catch-up-subscription';
+import { appendProblem, satisfiesExpected } from '../append-rules';
+import { subscribeWithCatchUp, type CatchUpSource } from '../catch-up-subscription';
 import { EventStoreUnavailable, InvalidAppend, WrongExpectedRevision } from '../errors';
 import type {
   AppendResult,
@@ -261,24 +262,13 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
-    const subscription = new CatchUpSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        loadCheckpoint: (n) => this.loadCheckpoint(n),
-        saveCheckpoint: (n, p) => this.saveCheckpoint(n, p),
-        onAppended: (listener) => this.onAppended(listener),
-      },
-      {
-        after: options.after ?? 0n,
-        checkpoint: options.checkpoint,
-        batchSize: options.batchSize ?? 500,
-        pollIntervalMs: this.pollIntervalMs,
-      },
-      handler,
-    );
-    this.subscriptions.add(subscription);
-    void subscription.done.finally(() => this.subscriptions.delete(subscription)).catch(() => undefined);
-    return subscription;
+    const source: CatchUpSource = {
+      readAll: (o) => this.readAll(o),
+      loadCheckpoint: (n) => this.loadCheckpoint(n),
+      saveCheckpoint: (n, p) => this.saveCheckpoint(n, p),
+      onAppended: (listener) => this.onAppended(listener),
+    };
+    return subscribeWithCatchUp(source, options, handler, this.pollIntervalMs, this.subscriptions);
   }
 
   async close(): Promise<void> {
@@ -303,7 +293,7 @@ export class EsdbEventStore implements EventStore {
     if (typeof expected === 'number' && known?.revision === expected) return known;
     const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
     const actual = last ? last.revision : -1;
-    if (!satisfies(expected, actual)) throw new WrongExpectedRevision(streamId, expected, actual);
+    if (!satisfiesExpected(expected, actual)) throw new WrongExpectedRevision(streamId, expected, actual);
     if (!last) return null;
     if (!last.hash) {
       throw new InvalidAppend(`stream ${streamId} ends in an event without a hash chain; it was not written by the ledger`);
@@ -446,32 +436,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
-  }
-}
 
+/** The common rules, then what EventStoreDB itself reserves or requires. */
 function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedRevision): string | null {
-  if (typeof streamId !== 'string' || streamId.length === 0) return 'stream id must be a non-empty string';
+  const common = appendProblem(streamId, events, expected);
+  if (common) return common;
   if (HIDDEN_STREAM.test(streamId)) {
     return `stream id ${streamId} is reserved: '$' streams belong to EventStoreDB, 'checkpoint-' streams to subscriptions`;
   }
-  if (!Array.isArray(events) || events.length === 0) return 'append needs at least one event';
-  if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
-    return `expected revision must be a non-negative integer, got ${expected}`;
-  }
   for (const event of events) {
-    if (!event.type) return 'every event needs a type';
     if (event.type.startsWith('$')) return `event type ${event.type} is reserved for EventStoreDB`;
-    if (!event.metadata?.tenant) return `event ${event.type} has no tenant in its metadata`;
     if (event.id !== undefined && !UUID_TEXT.test(event.id)) return `event id ${event.id} is not a UUID, which EventStoreDB requires`;
   }
   return null;

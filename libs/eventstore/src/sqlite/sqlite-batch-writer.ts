@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ExpectedRevision, RecordedMetadata } from '../event-store.port';
+import { satisfiesExpected } from '../append-rules';
 import { GENESIS_HASH, eventHash } from '../hash-chain';
 
 /** One append as it crosses to the writer thread: ids and times are already assigned. */
@@ -68,7 +69,7 @@ export class SqliteBatchWriter {
   private write(request: WriteRequest): { nextRevision: number; position: string } {
     const head = this.head.get(request.streamId);
     const actual = head ? head.revision : -1;
-    if (!satisfies(request.expected, actual)) {
+    if (!satisfiesExpected(request.expected, actual)) {
       throw new Conflict({ error: { code: 'WRONG_EXPECTED_REVISION', streamId: request.streamId, expected: request.expected, actual } });
     }
     let prevHash = head ? head.hash : GENESIS_HASH;
@@ -88,18 +89,6 @@ export class SqliteBatchWriter {
   }
 }
 
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
-  }
-}
 
 function failure(error: unknown, request: WriteRequest): WriteOutcome {
   if (error instanceof Conflict) return error.outcome;

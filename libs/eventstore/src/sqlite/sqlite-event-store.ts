@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CatchUpSubscription } from '../catch-up-subscription';
+import { appendProblem } from '../append-rules';
+import { subscribeWithCatchUp, type CatchUpSource } from '../catch-up-subscription';
 import { DuplicateEventId, EventStoreUnavailable, InvalidAppend, WrongExpectedRevision } from '../errors';
 import { newEventId } from '../event-id';
 import type {
@@ -128,7 +129,7 @@ export class SqliteEventStore implements EventStore {
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new InvalidAppend('the event store is closed'));
     if (this.workerFailure) return Promise.reject(this.workerFailure);
-    const invalid = validateAppend(streamId, events, expected);
+    const invalid = appendProblem(streamId, events, expected);
     if (invalid) return Promise.reject(new InvalidAppend(invalid));
     const recordedAt = this.clock().toISOString();
     const request: WriteRequest = {
@@ -174,27 +175,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
-    const subscription = new CatchUpSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        loadCheckpoint: (n) => this.loadCheckpoint(n),
-        saveCheckpoint: (n, p) => this.saveCheckpoint(n, p),
-        onAppended: (listener) => {
-          this.appended.on('appended', listener);
-          return () => this.appended.off('appended', listener);
-        },
+    const source: CatchUpSource = {
+      readAll: (o) => this.readAll(o),
+      loadCheckpoint: (n) => this.loadCheckpoint(n),
+      saveCheckpoint: (n, p) => this.saveCheckpoint(n, p),
+      onAppended: (listener) => {
+        this.appended.on('appended', listener);
+        return () => this.appended.off('appended', listener);
       },
-      {
-        after: options.after ?? 0n,
-        checkpoint: options.checkpoint,
-        batchSize: options.batchSize ?? 500,
-        pollIntervalMs: this.pollIntervalMs,
-      },
-      handler,
-    );
-    this.subscriptions.add(subscription);
-    void subscription.done.finally(() => this.subscriptions.delete(subscription)).catch(() => undefined);
-    return subscription;
+    };
+    return subscribeWithCatchUp(source, options, handler, this.pollIntervalMs, this.subscriptions);
   }
 
   /** Finishes queued appends, stops subscriptions, then closes both connections. */
@@ -279,18 +269,6 @@ function toError(error: Extract<WriteOutcome, { error: unknown }>['error']): Err
   }
 }
 
-function validateAppend(streamId: string, events: NewEvent[], expected: ExpectedRevision): string | null {
-  if (typeof streamId !== 'string' || streamId.length === 0) return 'stream id must be a non-empty string';
-  if (!Array.isArray(events) || events.length === 0) return 'append needs at least one event';
-  if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
-    return `expected revision must be a non-negative integer, got ${expected}`;
-  }
-  for (const event of events) {
-    if (!event.type) return 'every event needs a type';
-    if (!event.metadata?.tenant) return `event ${event.type} has no tenant in its metadata`;
-  }
-  return null;
-}
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {

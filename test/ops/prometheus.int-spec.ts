@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { tempDir, type TempDir } from '@ledger/testing';
+import { poll, tempDir, type TempDir } from '@ledger/testing';
 import { USER_SCHEMA, startHarness, type Harness } from '../../apps/ledger/test/ledger-harness';
 
 const deploy = join(__dirname, '..', '..', 'deploy');
@@ -26,15 +26,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('Prometheus alert rules and dashboard', () => {
   it('pass promtool check and the rule unit tests', () => {

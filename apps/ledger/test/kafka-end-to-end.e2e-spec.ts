@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createKafkaClient } from '@ledger/kafka';
 import { acquireKafkaTestBroker, readWholeTopic, type KafkaTestBroker } from '../../../libs/testing/src/kafka';
+import { poll } from '@ledger/testing';
 import { PATCH_OP, USER_SCHEMA, startHarness, type Harness } from './ledger-harness';
 
 /** The service with KAFKA_BROKERS set, on the real test broker: relay out, acknowledgements in. */
@@ -26,15 +27,6 @@ describe('Kafka: the ledger published, and a downstream acknowledgement closing 
     await broker?.release();
   });
 
-  async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   it('publishes SCIM changes as CloudEvents and closes a leaver case when the downstream target acknowledges', async () => {
     const { token } = await h.tenantWithToken('kafkaco');

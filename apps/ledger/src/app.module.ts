@@ -17,6 +17,8 @@ import { RequestsModule } from './requests/requests.module';
 import { AuditModule } from './audit/audit.module';
 import { ScimModule } from './scim/scim.module';
 import { SlaModule } from './sla/sla.module';
+import { TransparencyModule } from './transparency/transparency.module';
+import { ConsoleModule } from './console/console.module';
 import { KafkaModule } from './kafka/kafka.module';
 import { EventSourcedRepository } from './shared/event-sourced-repository';
 import { ReadModelGate } from './shared/read-model-gate';
@@ -62,7 +64,9 @@ export class AppModule {
         ScimModule,
         AuditModule,
         RequestsModule,
+        TransparencyModule,
         SlaModule,
+        ConsoleModule,
         KafkaModule,
       ],
       controllers: [HealthController, MetricsController, AdminController],

@@ -10,6 +10,12 @@ export interface LedgerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest SCIM request body accepted, in bytes; larger ones get 413. */
   maxBodyBytes: number;
+  /** Ed25519 private key signing transparency checkpoints; generated (mode 0600) when missing. */
+  ledgerKeyFile: string;
+  /** Checkpoint origin line and signing key name: unique per deployment, e.g. ledger.example.com. */
+  ledgerOrigin: string;
+  /** Seconds between scheduled checkpoints (signed only when the log grew); 0 turns the schedule off. */
+  checkpointIntervalSeconds: number;
 }
 
 /** A configuration value that cannot work: the service stops with this one line. */
@@ -46,6 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     adminToken,
     logLevel,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    ledgerKeyFile: resolve(env['LEDGER_KEY_FILE']?.trim() || resolve(dataDir, 'ledger-signing-key.pem')),
+    ledgerOrigin: ledgerOrigin(env),
+    checkpointIntervalSeconds: integer(env, 'CHECKPOINT_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600),
   };
 }
 
@@ -56,4 +65,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
   return value;
+}
+
+/** A signed-note key name: no spaces, no '+'. */
+function ledgerOrigin(env: NodeJS.ProcessEnv): string {
+  const origin = env['LEDGER_ORIGIN']?.trim() || 'scim-ledger';
+  if (origin.length > 255 || /[\s+]/u.test(origin)) throw new ConfigError('LEDGER_ORIGIN', `must be a name without spaces or "+", such as ledger.example.com (got "${origin}")`);
+  return origin;
 }

@@ -7,8 +7,8 @@ import { ScimOperations } from './scim-operations';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
-import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-query';
-import { etagOf, groupResource } from './resource-mapper';
+import { indexHint, listResponse, parseListQuery, searchBody, wantsAttribute } from './scim-query';
+import { etagNoneMatchHit, etagOf, groupResource } from './resource-mapper';
 import { answer, noter, send } from './users.controller';
 
 @ApiExcludeController()
@@ -26,8 +26,7 @@ export class GroupsController {
   @Post('.search')
   @HttpCode(200)
   searchPost(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): void {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ScimError(400, 'invalidSyntax', 'a .search body must be a SearchRequest JSON object');
-    send(response, 200, this.search(request, body as Record<string, unknown>));
+    send(response, 200, this.search(request, searchBody(body)));
   }
 
   @Get(':id')
@@ -36,7 +35,7 @@ export class GroupsController {
     const row = this.readModel.group(tenant, id);
     if (!row) throw new ScimError(404, undefined, `Group ${id} not found`);
     const etag = etagOf(row.version);
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag.replace(/^W\//, '') || tag.trim() === '*')) {
+    if (etagNoneMatchHit(ifNoneMatch, row.version)) {
       response.status(304).setHeader('ETag', etag);
       response.end();
       return;

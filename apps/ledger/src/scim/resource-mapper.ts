@@ -11,9 +11,14 @@ export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
 
-/** Accepts `W/"3"`, `"3"` or `*`, comma lists included (RFC 9110 If-Match). */
+/** If-Match (RFC 9110): no header, `*`, or a listed tag (`W/"3"` or `"3"`) equal to the version. */
 export function etagMatches(header: string | undefined, version: number): boolean {
-  if (!header) return true;
+  return !header || etagNoneMatchHit(header, version);
+}
+
+/** If-None-Match (RFC 9110): whether the client's copy is current, weak comparison. */
+export function etagNoneMatchHit(header: string | undefined, version: number): boolean {
+  if (!header) return false;
   return header.split(',').map((t) => t.trim()).some((tag) => tag === '*' || tag.replace(/^W\//, '') === `"${version}"`);
 }
 

@@ -7,7 +7,7 @@ import { groupResource, userResource } from './resource-mapper';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
-import { LIST_RESPONSE, parseListQuery, wantsAttribute } from './scim-query';
+import { LIST_RESPONSE, parseListQuery, searchBody, wantsAttribute } from './scim-query';
 import { matchesFilter } from '@ledger/scim';
 import { send } from './users.controller';
 
@@ -26,8 +26,7 @@ export class RootSearchController {
   @Post()
   @HttpCode(200)
   search(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): void {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ScimError(400, 'invalidSyntax', 'a .search body must be a SearchRequest JSON object');
-    const raw = body as Record<string, unknown>;
+    const raw = searchBody(body);
     if (raw['sortBy'] !== undefined) throw new ScimError(400, 'invalidValue', 'sortBy is not supported on a root search across resource types; search /Users or /Groups');
     const tenant = request.scimCaller!.tenant.tenantId;
     const base = baseUrlOf(request);

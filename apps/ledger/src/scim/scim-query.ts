@@ -73,3 +73,11 @@ export function wantsAttribute(query: { attributes?: string; excludedAttributes?
   if (query.attributes) return names(query.attributes).includes(lower);
   return !names(query.excludedAttributes).includes(lower);
 }
+
+/** A POST .search body: a SearchRequest JSON object (RFC 7644 §3.4.3). */
+export function searchBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ScimError(400, 'invalidSyntax', 'a .search body must be a SearchRequest JSON object');
+  }
+  return body as Record<string, unknown>;
+}

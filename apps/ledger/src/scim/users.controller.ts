@@ -6,9 +6,9 @@ import type { Response } from 'express';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
-import { indexHint, listResponse, parseListQuery, wantsAttribute } from './scim-query';
+import { indexHint, listResponse, parseListQuery, searchBody, wantsAttribute } from './scim-query';
 import { SCIM_CONTENT_TYPE } from './scim-response';
-import { etagOf, userResource, type ScimResource } from './resource-mapper';
+import { etagNoneMatchHit, etagOf, userResource, type ScimResource } from './resource-mapper';
 import { ScimOperations, type IgnoredNote, type WriteAnswer } from './scim-operations';
 
 @ApiExcludeController()
@@ -26,8 +26,7 @@ export class UsersController {
   @Post('.search')
   @HttpCode(200)
   searchPost(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): void {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ScimError(400, 'invalidSyntax', 'a .search body must be a SearchRequest JSON object');
-    send(response, 200, this.search(request, body as Record<string, unknown>));
+    send(response, 200, this.search(request, searchBody(body)));
   }
 
   @Get(':id')
@@ -41,7 +40,7 @@ export class UsersController {
     const row = this.readModel.user(request.scimCaller!.tenant.tenantId, id);
     if (!row) throw new ScimError(404, undefined, `User ${id} not found`);
     const etag = etagOf(row.version);
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag.replace(/^W\//, '') || tag.trim() === '*')) {
+    if (etagNoneMatchHit(ifNoneMatch, row.version)) {
       response.status(304).setHeader('ETag', etag);
       response.end();
       return;

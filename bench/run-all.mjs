@@ -42,10 +42,10 @@ const selected = only.length ? benchmarks.filter((b) => only.some((o) => b.name.
 
 function build() {
   const t = Date.now();
-  process.stdout.write(`building (tsc -p tsconfig.build.json) into ${relative(root, buildDir)} ... `);
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', buildDir], { cwd: root, encoding: 'utf8' });
+  process.stdout.write(`building (tsc -p tsconfig.bench.json) into ${relative(root, buildDir)} ... `);
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.bench.json', '--outDir', buildDir], { cwd: root, encoding: 'utf8' });
   const errors = (tsc.stdout.match(/error TS\d+/g) ?? []).length;
-  const alias = spawnSync(process.execPath, [join(root, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', 'tsconfig.build.json', '--outDir', buildDir], { cwd: root, encoding: 'utf8' });
+  const alias = spawnSync(process.execPath, [join(root, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', 'tsconfig.bench.json', '--outDir', buildDir], { cwd: root, encoding: 'utf8' });
   if (alias.status !== 0) throw new Error(`tsc-alias failed:\n${alias.stdout}${alias.stderr}`);
   if (!existsSync(join(buildDir, 'apps/ledger/src/main.js'))) throw new Error(`the build produced no service:\n${tsc.stdout}`);
   console.log(`${((Date.now() - t) / 1000).toFixed(1)}s${errors ? ` (tsc reported ${errors} type errors in the tree; JavaScript was emitted anyway, see below)` : ''}`);

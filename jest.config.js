@@ -14,6 +14,8 @@ const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironm
 const kafka = {
   globalSetup: '<rootDir>/libs/testing/src/kafka/kafka-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/kafka/kafka-global-teardown.ts',
+  // Hooks here start and stop services, brokers and clients; 5 s is too tight on a loaded CI box.
+  setupFilesAfterEnv: ['<rootDir>/test/slow-hooks.setup.ts'],
 };
 
 module.exports = {

@@ -118,6 +118,8 @@ export class AckConsumer {
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
+      // disconnect() waits for the fetch in flight; the 5 s default would hold up every shutdown.
+      maxWaitTimeInMs: 1000,
       ...this.options.consumer,
     });
     this.consumer = consumer;

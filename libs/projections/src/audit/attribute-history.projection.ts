@@ -3,7 +3,7 @@ import { flattenAttributes, streamCategory, type UserEvent } from '@ledger/domai
 import type { RecordedEvent } from '@ledger/eventstore';
 import { timeOf, type EventSource } from './event-source';
 import { resolveSource, type SourceLookup } from './source-lookup';
-import type { AuditProjection } from './audit-projection';
+import type { AuditProjection, ReplayWriter } from './audit-projection';
 
 export type IdentifierKind = 'userName' | 'externalId';
 
@@ -139,6 +139,11 @@ export class AttributeHistoryProjection implements AuditProjection {
          SELECT @tenant, @userId, @identifier, @position, @value, @valueKey, @at
          WHERE NOT EXISTS (SELECT 1 FROM identifier_intervals WHERE tenant = @tenant AND user_id = @userId AND identifier = @identifier AND from_position > @position)`,
       ),
+      replayedRecord: db.prepare('INSERT INTO attribute_history (position, tenant, user_id, at, changes) VALUES (?, ?, ?, ?, ?)'),
+      replayedIdentifier: db.prepare(
+        `INSERT INTO identifier_intervals (tenant, user_id, identifier, from_position, value, value_key, from_at, to_at, to_position, to_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       history: db.prepare('SELECT * FROM attribute_history WHERE tenant = ? AND user_id = ? AND position < ? ORDER BY position DESC'),
       holdersAt: db.prepare(
         `SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
@@ -153,37 +158,69 @@ export class AttributeHistoryProjection implements AuditProjection {
     if (changes.length === 0) return;
     const at = timeOf(event);
     const position = event.position;
-    const set: Record<string, unknown> = {};
-    const removed: string[] = [];
-    for (const change of changes) {
-      switch (change.kind) {
-        case 'set':
-          set[change.attribute] = change.value;
-          break;
-        case 'removed':
-          removed.push(change.attribute);
-          break;
-        case 'identifier': {
-          const key = { tenant: change.tenant, userId: change.userId, identifier: change.identifier, at, position };
-          if (!change.first) this.stmts.closeIdentifier.run({ ...key, reason: 'changed' });
-          if (change.value !== null) {
-            this.stmts.openIdentifier.run({ ...key, value: change.value, valueKey: identifierKey(change.identifier, change.value) });
-          }
-          break;
-        }
-        case 'userDeleted':
-          this.stmts.closeAllIdentifiers.run({ tenant: change.tenant, userId: change.userId, at, position });
-          break;
-        default: {
-          const exhaustive: never = change;
-          throw new Error(`unknown attribute change ${JSON.stringify(exhaustive)}`);
-        }
+    const { set, removed } = recordOf(changes, (change) => {
+      if (change.kind === 'userDeleted') {
+        this.stmts.closeAllIdentifiers.run({ tenant: change.tenant, userId: change.userId, at, position });
+        return;
       }
-    }
-    if (Object.keys(set).length > 0 || removed.length > 0) {
+      const key = { tenant: change.tenant, userId: change.userId, identifier: change.identifier, at, position };
+      if (!change.first) this.stmts.closeIdentifier.run({ ...key, reason: 'changed' });
+      if (change.value !== null) {
+        this.stmts.openIdentifier.run({ ...key, value: change.value, valueKey: identifierKey(change.identifier, change.value) });
+      }
+    });
+    if (set !== null) {
       const { tenant, userId } = changes[0]!;
       this.stmts.record.run({ tenant, userId, position, at, changes: JSON.stringify({ set, removed }) });
     }
+  }
+
+  /**
+   * In log order nothing later than the event is stored yet, so an identifier change closes the
+   * user's open interval and opens a new one without looking: open intervals wait in memory and
+   * each row is written once, when it closes or at the end.
+   */
+  replay(): ReplayWriter {
+    const { replayedRecord, replayedIdentifier } = this.stmts;
+    type Open = [tenant: string, userId: string, identifier: IdentifierKind, fromPosition: bigint, value: string, valueKey: string, fromAt: string];
+    const open = new Map<string, Open[]>();
+    const close = (key: string, identifier: IdentifierKind | null, at: string, position: bigint, reason: 'changed' | 'deleted') => {
+      const intervals = open.get(key);
+      if (!intervals) return;
+      const kept = intervals.filter((interval) => {
+        if (identifier !== null && interval[2] !== identifier) return true;
+        replayedIdentifier.run(...interval, at, position, reason);
+        return false;
+      });
+      if (kept.length > 0) open.set(key, kept);
+      else open.delete(key);
+    };
+    return {
+      apply(event) {
+        const changes = attributeChanges(event);
+        if (changes.length === 0) return;
+        const at = timeOf(event);
+        const position = event.position;
+        const { tenant, userId } = changes[0]!;
+        const key = `${tenant}\u0000${userId}`;
+        const { set, removed } = recordOf(changes, (change) => {
+          if (change.kind === 'userDeleted') {
+            close(key, null, at, position, 'deleted');
+            return;
+          }
+          if (!change.first) close(key, change.identifier, at, position, 'changed');
+          if (change.value !== null) {
+            const interval: Open = [tenant, userId, change.identifier, position, change.value, identifierKey(change.identifier, change.value), at];
+            open.set(key, [...(open.get(key) ?? []), interval]);
+          }
+        });
+        if (set !== null) replayedRecord.run(position, tenant, userId, at, JSON.stringify({ set, removed }));
+      },
+      finish() {
+        for (const intervals of open.values()) for (const interval of intervals) replayedIdentifier.run(...interval, null, null, null);
+        open.clear();
+      },
+    };
   }
 
   /** Newest first, one entry per attribute an event set or removed; `before` is an exclusive position cursor. */
@@ -228,4 +265,37 @@ export class AttributeHistoryProjection implements AuditProjection {
       openedBy: resolveSource(this.sources, row['from_position'] as number, row['from_at'] as string),
     };
   }
+}
+
+type IdentifierEvent = Extract<AttributeChange, { kind: 'identifier' | 'userDeleted' }>;
+
+/**
+ * The attribute_history record of one event's changes ({attribute: value} set, [attribute]
+ * removed; set null when the event changed no attribute), handing identifier changes to `onIdentifier` in order.
+ */
+function recordOf(changes: readonly AttributeChange[], onIdentifier: (change: IdentifierEvent) => void): { set: Record<string, unknown> | null; removed: string[] } {
+  const set: Record<string, unknown> = {};
+  const removed: string[] = [];
+  let any = false;
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'set':
+        set[change.attribute] = change.value;
+        any = true;
+        break;
+      case 'removed':
+        removed.push(change.attribute);
+        any = true;
+        break;
+      case 'identifier':
+      case 'userDeleted':
+        onIdentifier(change);
+        break;
+      default: {
+        const exhaustive: never = change;
+        throw new Error(`unknown attribute change ${JSON.stringify(exhaustive)}`);
+      }
+    }
+  }
+  return { set: any ? set : null, removed };
 }

@@ -98,7 +98,7 @@ export class ChangesIndexProjection implements AuditProjection {
     this.db = db;
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO changes (position, tenant, at, type, stream_id, category, resource_id, revision, event_id, actor, request_id, correlation_id, causation_id, idp, token_id)
-       VALUES (@position, @tenant, @at, @type, @streamId, @category, @resourceId, @revision, @eventId, @actor, @requestId, @correlationId, @causationId, @idp, @tokenId)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byPosition = db.prepare('SELECT * FROM changes WHERE position = ?').safeIntegers(true);
     this.bounds = db
@@ -107,7 +107,9 @@ export class ChangesIndexProjection implements AuditProjection {
   }
 
   apply(event: RecordedEvent): void {
-    this.insert.run(changeEntry(event));
+    // Positional parameters: one row per event of the log, the most written row of a rebuild.
+    const e = changeEntry(event);
+    this.insert.run(e.position, e.tenant, e.at, e.type, e.streamId, e.category, e.resourceId, e.revision, e.eventId, e.actor, e.requestId, e.correlationId, e.causationId, e.idp, e.tokenId);
   }
 
   /** Changes of a tenant in [from, to], oldest first, keyset-paged. */

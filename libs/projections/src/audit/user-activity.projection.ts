@@ -3,7 +3,7 @@ import { streamCategory, type RequestRecorded, type UserEvent } from '@ledger/do
 import type { RecordedEvent } from '@ledger/eventstore';
 import { isIdpActor, timeOf, type EventSource } from './event-source';
 import { resolveSource, type SourceLookup } from './source-lookup';
-import type { AuditProjection } from './audit-projection';
+import type { AuditProjection, ReplayWriter } from './audit-projection';
 
 /**
  * One row per user for drift questions: who created it (an IdP token, or someone outside SCIM),
@@ -124,6 +124,11 @@ export class UserActivityProjection implements AuditProjection {
       ),
       outsideCount: db.prepare('SELECT COUNT(*) AS n FROM user_activity WHERE tenant = @tenant AND created_by_idp = 0'),
       one: db.prepare('SELECT * FROM user_activity WHERE tenant = ? AND user_id = ?'),
+      replayed: db.prepare(
+        `INSERT INTO user_activity (tenant, user_id, user_name, user_name_position, external_id, external_id_position, active, active_position,
+           created_at, created_position, created_by_idp, last_idp_at, last_idp_position, deleted_at, deleted_position)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       existingAt: db.prepare(
         `SELECT user_id FROM user_activity WHERE tenant = @tenant AND created_at <= @at AND (deleted_at IS NULL OR deleted_at > @at)
          AND user_id > @after ORDER BY user_id LIMIT @limit`,
@@ -132,51 +137,52 @@ export class UserActivityProjection implements AuditProjection {
   }
 
   apply(event: RecordedEvent): void {
-    const changes = userActivityChanges(event);
-    if (changes.length === 0) return;
-    const patch = {
-      tenant: changes[0]!.tenant, userId: changes[0]!.userId, position: event.position, at: timeOf(event),
-      hasUserName: 0, userName: null as string | null, hasExternalId: 0, externalId: null as string | null,
-      hasActive: 0, active: 0, deleted: 0, touch: 0,
-    };
-    let created: Extract<UserActivityChange, { kind: 'created' }> | null = null;
-    for (const change of changes) {
-      switch (change.kind) {
-        case 'created':
-          created = change;
-          break;
-        case 'renamed':
-          patch.hasUserName = 1;
-          patch.userName = change.userName;
-          break;
-        case 'externalId':
-          patch.hasExternalId = 1;
-          patch.externalId = change.externalId;
-          break;
-        case 'active':
-          patch.hasActive = 1;
-          patch.active = change.active ? 1 : 0;
-          break;
-        case 'deleted':
-          patch.deleted = 1;
-          break;
-        case 'idpTouch':
-          patch.touch = 1;
-          break;
-        default: {
-          const exhaustive: never = change;
-          throw new Error(`unknown activity change ${JSON.stringify(exhaustive)}`);
-        }
-      }
-    }
+    const patch = activityPatch(event);
+    if (!patch) return;
+    const { created, update } = patch;
     if (created) {
       this.stmts.created.run({
-        tenant: patch.tenant, userId: patch.userId, position: patch.position, at: patch.at, userName: created.userName,
-        externalId: created.externalId, active: created.active ? 1 : 0, byIdp: created.byIdp ? 1 : 0, touch: patch.touch,
+        tenant: update.tenant, userId: update.userId, position: update.position, at: update.at, userName: created.userName,
+        externalId: created.externalId, active: created.active ? 1 : 0, byIdp: created.byIdp ? 1 : 0, touch: update.touch,
       });
     } else {
-      this.stmts.update.run(patch);
+      this.stmts.update.run(update);
     }
+  }
+
+  /** In log order every event is newer than what set a column, so one row per user is folded in memory and written once. */
+  replay(): ReplayWriter {
+    const rows = new Map<string, Array<string | number | bigint | null>>();
+    const insert = this.stmts.replayed;
+    return {
+      apply(event) {
+        const patch = activityPatch(event);
+        if (!patch) return;
+        const { created, update: u } = patch;
+        const key = `${u.tenant}\u0000${u.userId}`;
+        const touch = u.touch === 1;
+        let row = rows.get(key);
+        if (created) {
+          if (row) return;
+          row = [
+            u.tenant, u.userId, created.userName, u.position, created.externalId, u.position, created.active ? 1 : 0, u.position,
+            u.at, u.position, created.byIdp ? 1 : 0, touch ? u.at : null, touch ? u.position : null, null, null,
+          ];
+          rows.set(key, row);
+          return;
+        }
+        if (!row) return;
+        if (u.hasUserName) [row[2], row[3]] = [u.userName, u.position];
+        if (u.hasExternalId) [row[4], row[5]] = [u.externalId, u.position];
+        if (u.hasActive) [row[6], row[7]] = [u.active, u.position];
+        if (u.deleted && row[14] === null) [row[13], row[14]] = [u.at, u.position];
+        if (touch) [row[11], row[12]] = [u.at, u.position];
+      },
+      finish() {
+        for (const row of rows.values()) insert.run(row);
+        rows.clear();
+      },
+    };
   }
 
   user(tenant: string, userId: string): UserActivity | null {
@@ -214,4 +220,53 @@ export class UserActivityProjection implements AuditProjection {
       deletedAt: (row['deleted_at'] as string | null) ?? null,
     };
   }
+}
+
+interface ActivityPatch {
+  created: Extract<UserActivityChange, { kind: 'created' }> | null;
+  /** The parameters of the update statement (flags as 0 / 1). */
+  update: {
+    tenant: string; userId: string; position: bigint; at: string; hasUserName: number; userName: string | null;
+    hasExternalId: number; externalId: string | null; hasActive: number; active: number; deleted: number; touch: number;
+  };
+}
+
+function activityPatch(event: RecordedEvent): ActivityPatch | null {
+  const changes = userActivityChanges(event);
+  if (changes.length === 0) return null;
+  const patch: ActivityPatch['update'] = {
+    tenant: changes[0]!.tenant, userId: changes[0]!.userId, position: event.position, at: timeOf(event),
+    hasUserName: 0, userName: null, hasExternalId: 0, externalId: null, hasActive: 0, active: 0, deleted: 0, touch: 0,
+  };
+  let created: ActivityPatch['created'] = null;
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'created':
+        created = change;
+        break;
+      case 'renamed':
+        patch.hasUserName = 1;
+        patch.userName = change.userName;
+        break;
+      case 'externalId':
+        patch.hasExternalId = 1;
+        patch.externalId = change.externalId;
+        break;
+      case 'active':
+        patch.hasActive = 1;
+        patch.active = change.active ? 1 : 0;
+        break;
+      case 'deleted':
+        patch.deleted = 1;
+        break;
+      case 'idpTouch':
+        patch.touch = 1;
+        break;
+      default: {
+        const exhaustive: never = change;
+        throw new Error(`unknown activity change ${JSON.stringify(exhaustive)}`);
+      }
+    }
+  }
+  return { created, update: patch };
 }

@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import type { RequestRecorded } from '@ledger/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@ledger/eventstore';
 import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
@@ -222,6 +223,70 @@ describe('audit projections on a real log', () => {
       expect(dump(model.db, projectionOf(model).tables)).toEqual(once);
       model.close();
     });
+  });
+
+  it('a rebuild that fails halfway leaves the previous read models as they were, and readable', async () => {
+    const model = new AuditReadModel(join(dir.path, 'failed-rebuild-audit.sqlite'));
+    await new AuditProjector(store, model).rebuild();
+    const before = dump(model.db, auditTables(model));
+    let reads = 0;
+    const failing: EventStore = Object.create(store, {
+      readAll: {
+        value: async (options: Parameters<EventStore['readAll']>[0]) => {
+          if (++reads === 3) throw new Error('disk went away');
+          return store.readAll(options);
+        },
+      },
+    });
+
+    await expect(new AuditProjector(failing, model).rebuild({ batchSize: 50 })).rejects.toThrow('disk went away');
+
+    expect(dump(model.db, auditTables(model))).toEqual(before);
+    expect(model.changes.source(log[0]!.position)?.eventId).toBe(log[0]!.id);
+    expect(existsSync(`${model.path}.rebuild`)).toBe(false);
+    await new AuditProjector(store, model).rebuild({ only: ['user-activity'] });
+    expect(dump(model.db, auditTables(model))).toEqual(before);
+    model.close();
+  });
+
+  it('a rebuild does not replace a file another connection still has open', async () => {
+    const model = new AuditReadModel(join(dir.path, 'shared-audit.sqlite'));
+    await new AuditProjector(store, model).rebuild();
+    const before = dump(model.db, auditTables(model));
+    const service = new Database(model.path, { readonly: true });
+    service.prepare('SELECT COUNT(*) FROM changes').get();
+
+    await expect(new AuditProjector(store, model).rebuild()).rejects.toThrow();
+
+    expect(dump(model.db, auditTables(model))).toEqual(before);
+    expect(dump(service, auditTables(model))).toEqual(before);
+    expect(existsSync(`${model.path}.rebuild`)).toBe(false);
+    service.close();
+    model.close();
+  });
+
+  it('following the log coalesces quiet-time batches, yet a reader waiting for the head is not kept waiting', async () => {
+    const live = await tempDir('audit-coalesce');
+    const liveStore = new SqliteEventStore({ path: join(live.path, 'events.sqlite') });
+    const model = new AuditReadModel(join(live.path, 'audit.sqlite'));
+    const projector = new AuditProjector(liveStore, model, { coalesceMs: 5_000 });
+    try {
+      projector.start();
+      await projector.caughtUp();
+      const meta = (i: number) => ({ tenant: 'acme', correlationId: `c${i}`, actor: 'admin', recordedAt: `2026-02-01T00:00:0${i}.000Z` });
+      await liveStore.append('tenant-acme', [{ type: 'TenantCreated', data: { tenantId: 'acme', name: 'Acme' }, metadata: meta(1) }], 'no_stream');
+      await liveStore.append('tenant-acme', [{ type: 'TenantRenamed', data: { tenantId: 'acme', name: 'Acme 2' }, metadata: meta(2) }], 0);
+
+      const started = performance.now();
+      expect(await projector.catchUpToHead(10_000)).toBe(true);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(model.db.prepare('SELECT COUNT(*) AS n FROM changes').get()).toEqual({ n: 2 });
+    } finally {
+      await projector.stop();
+      model.close();
+      await liveStore.close();
+      await live.remove();
+    }
   });
 
   it('reports its lag: head position minus checkpoint', async () => {

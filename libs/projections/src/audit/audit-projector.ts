@@ -11,17 +11,37 @@ export interface ProjectionStatus {
   lag: string;
 }
 
+export interface AuditProjectorOptions {
+  /** Events per read and transaction when following the log. */
+  batchSize?: number;
+  /**
+   * After a short batch (the log is caught up), wait this long before reading again, so a busy
+   * log is applied in fewer, larger transactions. Cut short whenever someone waits for a position.
+   */
+  coalesceMs?: number;
+}
+
 /** Keeps the audit read models following the log (a catch-up subscription) and rebuilds them. */
 export class AuditProjector {
   private subscription: Subscription | null = null;
   private failure: Error | null = null;
+  private waiting = 0;
+  private endPause: (() => void) | null = null;
+  private readonly batchSize: number;
+  private readonly coalesceMs: number;
 
-  constructor(private readonly store: EventStore, private readonly model: AuditReadModel) {}
+  constructor(private readonly store: EventStore, private readonly model: AuditReadModel, options: AuditProjectorOptions = {}) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.coalesceMs = options.coalesceMs ?? 50;
+  }
 
   start(): void {
     if (this.subscription) return;
     this.failure = null;
-    this.subscription = this.store.subscribeToAll({ after: this.model.lowestCheckpoint(), batchSize: 1000 }, (batch) => this.model.apply(batch));
+    this.subscription = this.store.subscribeToAll({ after: this.model.lowestCheckpoint(), batchSize: this.batchSize }, async (batch) => {
+      this.model.apply(batch);
+      if (batch.length < this.batchSize) await this.pause();
+    });
     this.subscription.done.catch((error: Error) => {
       this.failure = error;
     });
@@ -42,7 +62,15 @@ export class AuditProjector {
 
   async waitFor(position: bigint, timeoutMs = 10_000): Promise<void> {
     if (!this.subscription) throw new Error('audit projector not started');
-    await this.subscription.waitFor(position, timeoutMs);
+    if (this.subscription.position >= position) return;
+    // The subscription moves its position when the handler returns: end a pause so it does now.
+    this.waiting++;
+    this.endPause?.();
+    try {
+      await this.subscription.waitFor(position, timeoutMs);
+    } finally {
+      this.waiting--;
+    }
   }
 
   /** Waits (bounded) until everything appended so far is projected; false when it timed out. */
@@ -60,7 +88,22 @@ export class AuditProjector {
   async stop(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = null;
-    await subscription?.stop();
+    const stopped = subscription?.stop();
+    this.endPause?.();
+    await stopped;
+  }
+
+  private async pause(): Promise<void> {
+    if (this.coalesceMs <= 0 || this.waiting > 0 || !this.subscription) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.coalesceMs);
+      timer.unref?.();
+      this.endPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.endPause = null;
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -74,28 +117,30 @@ export class AuditProjector {
   }
 
   /**
-   * Empties the chosen projections (all by default) and replays the log into them from zero.
+   * Replays the log from zero into the chosen projections (all by default). The rebuilt models
+   * replace the old ones only when the replay is complete; if it fails, the old ones stay.
    * Stops the live subscription first; call start() again to follow the log afterwards.
    */
   async rebuild(options: { only?: readonly string[]; batchSize?: number; onProgress?: (position: bigint, head: bigint, events: number) => void } = {}): Promise<number> {
     await this.stop();
-    this.model.reset(options.only);
-    this.model.dropQueryIndexes(options.only);
-    const head = await this.store.headPosition();
-    let after = this.model.lowestCheckpoint();
-    let count = 0;
+    const rebuild = this.model.beginRebuild(options.only);
     try {
+      const head = await this.store.headPosition();
+      let after = rebuild.after;
+      let count = 0;
       for (;;) {
-        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? 5000 });
+        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? 10_000 });
         if (batch.length === 0) break;
-        this.model.apply(batch);
+        rebuild.apply(batch);
         count += batch.length;
         after = batch[batch.length - 1]!.position;
         options.onProgress?.(after, head, count);
       }
-    } finally {
-      this.model.buildQueryIndexes();
+      rebuild.commit();
+      return count;
+    } catch (error) {
+      rebuild.abort();
+      throw error;
     }
-    return count;
   }
 }

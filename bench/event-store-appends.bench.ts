@@ -5,7 +5,8 @@
  *
  *   npm run bench:appends            (BENCH_SECONDS=5 BENCH_RUNS=3 by default)
  */
-import { SqliteEventStore, newEventId, type NewEvent } from '@ledger/eventstore';
+import { SqliteEventStore, canonicalJson, newEventId, type NewEvent } from '@ledger/eventstore';
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,31 +59,45 @@ async function runOnce(writers: number): Promise<{ eventsPerSec: number; p50: nu
 }
 
 /**
- * The storage limit on this machine: the same rows, schema and durability written straight
- * through better-sqlite3 in transactions of `writers` rows (what group commit can reach at best).
+ * The storage limit on this machine: the rows the port writes, in the same layout (`writers`
+ * streams written side by side, 50 events each, then fresh streams; a streams row per new stream)
+ * and with the same durability, inserted straight through better-sqlite3 with one transaction per
+ * `writers` rows: what group commit could reach at best. Hashes are computed elsewhere, so this
+ * measures the storage alone.
  */
 function rawInsertLimit(rowsPerCommit: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const probe = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
   const db: Database.Database = probe.db;
+  const newStream = db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)');
   const insert = db.prepare(
-    `INSERT INTO events (stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (stream_key, stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const sample = event();
-  const data = JSON.stringify(sample.data);
-  const metadata = JSON.stringify({ ...sample.metadata, recordedAt: new Date().toISOString() });
-  const hash = 'f'.repeat(64);
-  const commit = db.transaction((first: number) => {
-    for (let i = 0; i < rowsPerCommit; i++) {
-      insert.run(`bench-raw-${first + i}`, 0, newEventId(), 'UserAttributesChanged', 1, data, metadata, hash, hash);
+  const data = canonicalJson(sample.data);
+  const metadata = canonicalJson({ ...sample.metadata, recordedAt: new Date().toISOString() });
+  const hashes = Array.from({ length: 1024 }, () => randomBytes(32).toString('hex'));
+  const keys: Array<number | bigint> = [];
+  let revision = 0;
+  let generation = 0;
+  const commit = db.transaction(() => {
+    for (let w = 0; w < rowsPerCommit; w++) {
+      const streamId = `bench-w${w}s${generation}`;
+      if (revision === 0) keys[w] = newStream.run(streamId).lastInsertRowid;
+      const hash = hashes[(w + revision) % hashes.length]!;
+      insert.run(keys[w], streamId, revision, newEventId(), 'UserAttributesChanged', 1, data, metadata, hash, hash);
+    }
+    if (++revision === 50) {
+      revision = 0;
+      generation++;
     }
   });
   let rows = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
-    commit(rows);
+    commit();
     rows += rowsPerCommit;
   }
   const perSec = rows / ((performance.now() - started) / 1000);

@@ -7,6 +7,7 @@ import { appendProblem } from '../append-rules';
 import { subscribeWithCatchUp, type CatchUpSource } from '../catch-up-subscription';
 import { DuplicateEventId, EventStoreUnavailable, InvalidAppend, WrongExpectedRevision } from '../errors';
 import { newEventId } from '../event-id';
+import { canonicalJson } from '../hash-chain';
 import type {
   AppendResult,
   BatchHandler,
@@ -19,7 +20,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import type { WriteOutcome, WriteRequest } from './sqlite-batch-writer';
+import type { PackedOutcomes, WriteOutcome, WriteRequest } from './sqlite-batch-writer';
 import { prepareDatabase } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -31,6 +32,9 @@ export interface SqliteEventStoreOptions {
   maxBatch?: number;
   pollIntervalMs?: number;
 }
+
+/** Beyond this, appends queue here: the writer is behind, and bigger batches help it most. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 interface PendingAppend {
   request: WriteRequest;
@@ -70,8 +74,10 @@ export class SqliteEventStore implements EventStore {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
   private queue: PendingAppend[] = [];
-  private inFlight: { id: number; batch: PendingAppend[] } | null = null;
+  /** Batches sent to the writer and not yet answered, by id. */
+  private readonly inFlight = new Map<number, PendingAppend[]>();
   private nextBatchId = 1;
+  private dispatchScheduled = false;
   private closed = false;
   private workerFailure: Error | null = null;
   private drained: Array<() => void> = [];
@@ -96,8 +102,12 @@ export class SqliteEventStore implements EventStore {
     this.appended.setMaxListeners(0);
 
     this.stmt = {
-      readForwards: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
-      readBackwards: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+      readForwards: this.db.prepare(
+        'SELECT * FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision >= ? ORDER BY revision ASC LIMIT ?',
+      ),
+      readBackwards: this.db.prepare(
+        'SELECT * FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision <= ? ORDER BY revision DESC LIMIT ?',
+      ),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
@@ -116,7 +126,7 @@ export class SqliteEventStore implements EventStore {
       this.worker.once('error', reject);
     });
     this.ready.catch(() => undefined);
-    this.worker.on('message', (message: { id?: number; outcomes?: WriteOutcome[] }) => {
+    this.worker.on('message', (message: { id?: number; outcomes?: PackedOutcomes }) => {
       if (message.id !== undefined && message.outcomes) this.settle(message.id, message.outcomes);
     });
     this.worker.on('error', (error) => this.failAll(new EventStoreUnavailable(`SQLite writer failed: ${error.message}`, error)));
@@ -139,13 +149,13 @@ export class SqliteEventStore implements EventStore {
         id: event.id ?? newEventId(),
         type: event.type,
         schemaVersion: event.schemaVersion ?? 1,
-        data: event.data,
-        metadata: { ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt },
+        data: canonicalJson(event.data),
+        metadata: canonicalJson({ ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt }),
       })),
     };
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      if (!this.inFlight) this.dispatch();
+      this.scheduleDispatch();
     });
   }
 
@@ -192,7 +202,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    if (this.inFlight || this.queue.length > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    if (this.inFlight.size > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
     if (!this.workerFailure) {
       this.worker.ref();
       await this.ready.catch(() => undefined);
@@ -204,33 +214,47 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 
-  private dispatch(): void {
-    if (this.inFlight || this.queue.length === 0 || this.workerFailure) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    const id = this.nextBatchId++;
-    this.inFlight = { id, batch };
-    // Pending appends keep the process alive; an idle store does not.
-    this.worker.ref();
-    this.worker.postMessage({ id, batch: batch.map((pending) => pending.request) });
+  /**
+   * Dispatch at the end of the current microtask queue, not at once: when a commit is
+   * acknowledged its writers' next appends all arrive in that same pass, and they belong in one
+   * batch. The batch goes to the writer even while it commits the previous one: preparing the
+   * next batch here overlaps that commit, and the writer merges whatever waits into its next
+   * transaction.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
   }
 
-  private settle(id: number, outcomes: WriteOutcome[]): void {
-    const inFlight = this.inFlight;
-    if (!inFlight || inFlight.id !== id) return;
-    this.inFlight = null;
-    let anyAppended = false;
-    inFlight.batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if ('ok' in outcome) {
-        anyAppended = true;
-        pending.resolve({ nextRevision: outcome.ok.nextRevision, position: BigInt(outcome.ok.position) });
-      } else {
-        pending.reject(toError(outcome.error));
-      }
+  private dispatch(): void {
+    while (this.queue.length > 0 && this.inFlight.size < MAX_BATCHES_IN_FLIGHT && !this.workerFailure) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const id = this.nextBatchId++;
+      this.inFlight.set(id, batch);
+      // Pending appends keep the process alive; an idle store does not.
+      this.worker.ref();
+      this.worker.postMessage({ id, batch: batch.map((pending) => pending.request) });
+    }
+  }
+
+  private settle(id: number, outcomes: PackedOutcomes): void {
+    const batch = this.inFlight.get(id);
+    if (!batch) return;
+    this.inFlight.delete(id);
+    const failed = new Map(outcomes.failures);
+    batch.forEach((pending, index) => {
+      const failure = failed.get(index);
+      if (failure) pending.reject(toError(failure));
+      else pending.resolve({ nextRevision: outcomes.nextRevisions[index]!, position: BigInt(outcomes.positions[index]!) });
     });
+    const anyAppended = failed.size < batch.length;
     this.dispatch();
     if (anyAppended) this.appended.emit('appended');
-    if (!this.inFlight && this.queue.length === 0) {
+    if (this.inFlight.size === 0 && this.queue.length === 0) {
       this.worker.unref();
       for (const resolve of this.drained.splice(0)) resolve();
     }
@@ -239,8 +263,8 @@ export class SqliteEventStore implements EventStore {
   private failAll(error: Error): void {
     if (this.workerFailure) return;
     this.workerFailure = error;
-    const pending = [...(this.inFlight?.batch ?? []), ...this.queue.splice(0)];
-    this.inFlight = null;
+    const pending = [...[...this.inFlight.values()].flat(), ...this.queue.splice(0)];
+    this.inFlight.clear();
     for (const p of pending) p.reject(error);
     for (const resolve of this.drained.splice(0)) resolve();
   }

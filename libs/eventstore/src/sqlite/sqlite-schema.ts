@@ -1,8 +1,22 @@
 import type Database from 'better-sqlite3';
 
+/**
+ * Layout version in PRAGMA user_version. 1: events indexed by (stream_id, revision). 2: streams
+ * get an integer key in creation order and events are indexed by (stream_key, revision). Under
+ * group commit the streams written together are mostly new ones with neighbouring keys, so a
+ * commit dirties a few index pages instead of one per stream; that halved the bytes each fsync
+ * writes (bench/README.md, "event store appends").
+ */
+export const SCHEMA_VERSION = 2;
+
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS streams (
+  stream_key INTEGER PRIMARY KEY,
+  stream_id  TEXT    NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS events (
   position       INTEGER PRIMARY KEY,
+  stream_key     INTEGER NOT NULL REFERENCES streams (stream_key),
   stream_id      TEXT    NOT NULL,
   revision       INTEGER NOT NULL,
   event_id       TEXT    NOT NULL UNIQUE,
@@ -12,7 +26,7 @@ CREATE TABLE IF NOT EXISTS events (
   metadata       TEXT    NOT NULL,
   prev_hash      TEXT    NOT NULL,
   hash           TEXT    NOT NULL,
-  UNIQUE (stream_id, revision)
+  UNIQUE (stream_key, revision)
 );
 CREATE TABLE IF NOT EXISTS checkpoints (
   name       TEXT PRIMARY KEY,
@@ -27,5 +41,27 @@ export function prepareDatabase(db: Database.Database): void {
   db.pragma('synchronous = FULL');
   // The reader connection saves checkpoints too; under heavy load a commit can hold the lock for seconds.
   db.pragma('busy_timeout = 30000');
-  db.exec(SCHEMA);
+  db.transaction(() => {
+    if (hasVersion1Layout(db)) migrateFromVersion1(db);
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function hasVersion1Layout(db: Database.Database): boolean {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')").all();
+  return columns.length > 0 && !columns.some((column) => column.name === 'stream_key');
+}
+
+/** Rewrites a version 1 log in place, in one transaction: positions, revisions and hashes unchanged. */
+function migrateFromVersion1(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE events RENAME TO events_v1;
+    ${SCHEMA}
+    INSERT INTO streams (stream_id) SELECT stream_id FROM events_v1 GROUP BY stream_id ORDER BY MIN(position);
+    INSERT INTO events (position, stream_key, stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
+      SELECT e.position, s.stream_key, e.stream_id, e.revision, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.prev_hash, e.hash
+      FROM events_v1 e JOIN streams s ON s.stream_id = e.stream_id ORDER BY e.position;
+    DROP TABLE events_v1;
+  `);
 }

@@ -1,23 +1,50 @@
 /**
  * The SQLite writer thread: owns the only write connection, so hashing, inserts and fsync run
- * beside the HTTP thread instead of blocking it, and appends queue up while a commit is in
- * flight (bigger batches under load).
+ * beside the HTTP thread instead of blocking it. Batches sent while a commit runs wait in this
+ * thread's message queue; the next commit takes all of them at once (group commit), and each
+ * batch gets its own reply.
  */
 import Database from 'better-sqlite3';
-import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteBatchWriter, type WriteRequest } from './sqlite-batch-writer';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { SqliteBatchWriter, packOutcomes, type WriteRequest } from './sqlite-batch-writer';
 import { prepareDatabase } from './sqlite-schema';
 
+type Message = { id: number; batch: WriteRequest[] } | { close: true };
+
+/** Appends merged into one transaction at most; the rest wait for the next one. */
+const MAX_MERGED_APPENDS = 4096;
+
+const port = parentPort!;
 const db = new Database((workerData as { path: string }).path);
 prepareDatabase(db);
 const writer = new SqliteBatchWriter(db);
 
-parentPort!.on('message', (message: { id: number; batch: WriteRequest[] } | { close: true }) => {
-  if ('close' in message) {
-    db.close();
-    parentPort!.postMessage({ closed: true });
-    return;
+function close(): void {
+  db.close();
+  port.postMessage({ closed: true });
+}
+
+port.on('message', (first: Message) => {
+  if ('close' in first) return close();
+  const batches = [first];
+  let appends = first.batch.length;
+  let closeAfter = false;
+  while (appends < MAX_MERGED_APPENDS) {
+    const next = receiveMessageOnPort(port)?.message as Message | undefined;
+    if (!next) break;
+    if ('close' in next) {
+      closeAfter = true;
+      break;
+    }
+    batches.push(next);
+    appends += next.batch.length;
   }
-  parentPort!.postMessage({ id: message.id, outcomes: writer.commit(message.batch) });
+  const outcomes = writer.commit(batches.length === 1 ? first.batch : batches.flatMap((b) => b.batch));
+  let offset = 0;
+  for (const { id, batch } of batches) {
+    port.postMessage({ id, outcomes: packOutcomes(outcomes.slice(offset, offset + batch.length)) });
+    offset += batch.length;
+  }
+  if (closeAfter) close();
 });
-parentPort!.postMessage({ ready: true });
+port.postMessage({ ready: true });

@@ -155,6 +155,12 @@ export class ScimReadModel {
       removeMember: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?'),
       clearMembers: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       groupById: db.prepare('SELECT * FROM groups WHERE tenant_id = ? AND group_id = ? AND deleted = 0'),
+      missingUsers: db
+        .prepare('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = ? AND u.user_id = j.value AND u.deleted = 0)')
+        .pluck(),
+      missingGroups: db
+        .prepare('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.tenant_id = ? AND g.group_id = j.value AND g.deleted = 0)')
+        .pluck(),
       membersOf: db.prepare('SELECT member_id, type, display FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       memberCount: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       groupsOfMember: db.prepare(
@@ -445,6 +451,13 @@ export class ScimReadModel {
     else if (index?.attribute === 'id') rows = [this.stmts.userById.get(tenantId, index.value) as DbRow].filter(Boolean);
     else rows = this.stmts.usersOf.all(tenantId) as DbRow[];
     return rows.map(toUser);
+  }
+
+  /** Which of `ids` are not live users (or groups) of the tenant: one statement, however many ids. */
+  missing(tenantId: string, kind: 'user' | 'group', ids: readonly string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    const statement = kind === 'user' ? this.stmts.missingUsers : this.stmts.missingGroups;
+    return new Set(statement.all(JSON.stringify(ids), tenantId) as string[]);
   }
 
   group(tenantId: string, groupId: string): GroupRow | null {

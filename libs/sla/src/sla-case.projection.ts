@@ -17,6 +17,12 @@ export type ProjectionChange = 'deadlines' | 'deliveries';
 
 export interface SlaCaseProjectionOptions {
   batchSize?: number;
+  /**
+   * Pause after a batch smaller than batchSize, so a busy log is applied in fewer, larger
+   * transactions instead of one per group commit. Nobody waits on this projection within a
+   * request; timers and reports can take the extra lag. 0 turns it off.
+   */
+  coalesceMs?: number;
   /** First wait after the subscription failed (the store was unavailable); doubles up to 30 s. */
   restartDelayMs?: number;
   onError?: (error: Error) => void;
@@ -108,7 +114,12 @@ export class SlaCaseProjection {
   private async supervise(): Promise<void> {
     let delay = this.options.restartDelayMs ?? 500;
     while (!this.stopping) {
-      const subscription = this.store.subscribeToAll({ after: this.sla.checkpoint(), batchSize: this.options.batchSize ?? 500 }, (batch) => this.handle(batch));
+      const batchSize = this.options.batchSize ?? 500;
+      const coalesceMs = this.options.coalesceMs ?? 50;
+      const subscription = this.store.subscribeToAll({ after: this.sla.checkpoint(), batchSize }, async (batch) => {
+        await this.handle(batch);
+        if (batch.length < batchSize && coalesceMs > 0 && !this.stopping) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
+      });
       this.subscription = subscription;
       try {
         await subscription.done;

@@ -66,10 +66,13 @@ export class GroupsService {
 
   /** Members must be users or groups of this tenant: a stale id is the IdP's bug, say so (RFC 7644 §3.5.2). */
   private requireMembersExist(tenant: string, members: Member[]): void {
+    const ids = (type: Member['type'] | 'any') => members.filter((m) => (m.type ?? 'any') === type).map((m) => m.value);
+    const notGroups = this.readModel.missing(tenant, 'group', [...ids('Group'), ...ids('any')]);
+    const notUsers = this.readModel.missing(tenant, 'user', [...ids('User'), ...ids('any')]);
     for (const member of members) {
       if (member.type === 'Group') {
-        if (!this.readModel.group(tenant, member.value)) throw new ScimError(400, 'invalidValue', `member ${member.value} is not a group of this tenant`);
-      } else if (!this.readModel.user(tenant, member.value) && !(member.type === undefined && this.readModel.group(tenant, member.value))) {
+        if (notGroups.has(member.value)) throw new ScimError(400, 'invalidValue', `member ${member.value} is not a group of this tenant`);
+      } else if (notUsers.has(member.value) && !(member.type === undefined && !notGroups.has(member.value))) {
         throw new ScimError(400, 'invalidValue', `member ${member.value} is not a user of this tenant (it may have been deleted; re-sync it from the IdP)`);
       }
     }

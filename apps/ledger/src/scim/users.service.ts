@@ -52,14 +52,19 @@ export class UsersService {
     const externalId = (attributes['externalId'] as string | undefined) ?? null;
     const claimed: Array<[ClaimedAttribute, string]> = [];
     try {
-      await this.claim(context, 'userName', userName, userId);
-      claimed.push(['userName', userName]);
-      if (externalId !== null) {
-        await this.claim(context, 'externalId', externalId, userId);
-        claimed.push(['externalId', externalId]);
-      }
-      const outcome = await this.repository.execute<User, UserEvent>(streams.user(context.tenant, userId), userFolding, context, ({ state }) =>
-        decideUser({ type: 'ProvisionUser', userId, attributes, at: context.at.toISOString() }, state),
+      // Both claims at once, so they share one group commit; a refused userName is the one reported.
+      const wanted: Array<[ClaimedAttribute, string]> = [['userName', userName]];
+      if (externalId !== null) wanted.push(['externalId', externalId]);
+      const settled = await Promise.allSettled(wanted.map(([attribute, value]) => this.claim(context, attribute, value, userId)));
+      settled.forEach((result, index) => {
+        if (result.status === 'fulfilled') claimed.push(wanted[index]!);
+      });
+      const refused = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (refused) throw refused.reason;
+      const outcome = await this.repository.execute<User, UserEvent>(
+        streams.user(context.tenant, userId), userFolding, context,
+        ({ state }) => decideUser({ type: 'ProvisionUser', userId, attributes, at: context.at.toISOString() }, state),
+        { fresh: true },
       );
       await this.gate.reached(outcome.position);
       return { user: shapeOf(outcome.state as PresentUser), events: outcome.events, position: outcome.position };

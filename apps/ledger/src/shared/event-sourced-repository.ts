@@ -62,11 +62,13 @@ export class EventSourcedRepository {
     folding: Folding<State, Event>,
     context: RequestContext,
     decide: (loaded: Loaded<State>) => Event[] | Promise<Event[]>,
-    options: { retries?: number; expected?: ExpectedRevision } = {},
+    options: { retries?: number; expected?: ExpectedRevision; fresh?: boolean } = {},
   ): Promise<Outcome<State, Event>> {
     const retries = options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(streamId, folding);
+      // A stream named after an id minted for this command cannot exist yet: no read, and
+      // no_stream (below) still guards the assumption.
+      const loaded = options.fresh && attempt === 0 ? { state: folding.initialState, revision: -1 } : await this.load(streamId, folding);
       const events = await decide(loaded);
       if (events.length === 0) return { ...loaded, events, position: 0n };
       const expected = options.expected ?? (loaded.revision < 0 ? 'no_stream' : loaded.revision);

@@ -73,15 +73,21 @@ export function rawInsertLimit(rows: EventRowTemplate[], writesPerCommit: number
   const db = new Database(join(dir, 'events.sqlite'));
   try {
     prepareDatabase(db);
+    const newStream = db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)');
     const insert = db.prepare(
-      `INSERT INTO events (stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (stream_key, stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const commit = db.transaction((firstWrite: number) => {
       for (let w = 0; w < writesPerCommit; w++) {
         const suffix = `#${firstWrite + w}`;
+        // Each write's streams are new ones (a streams row each), as in a create.
+        const keys = new Map<string, number | bigint>();
         for (const row of rows) {
-          insert.run(row.streamId + suffix, row.revision, newEventId(), row.type, row.schemaVersion, row.data, row.metadata, row.prevHash, row.hash);
+          const streamId = row.streamId + suffix;
+          let key = keys.get(streamId);
+          if (key === undefined) keys.set(streamId, (key = newStream.run(streamId).lastInsertRowid));
+          insert.run(key, streamId, row.revision, newEventId(), row.type, row.schemaVersion, row.data, row.metadata, row.prevHash, row.hash);
         }
       }
     });

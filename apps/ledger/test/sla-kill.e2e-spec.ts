@@ -49,7 +49,7 @@ describe('SLA timers across kill -9', () => {
   it('a leaver case opened before a SIGKILL breaches once, on time, after the restart', async () => {
     const port = String(20000 + Math.floor(Math.random() * 20000));
     const url = `http://127.0.0.1:${port}`;
-    const env = { PORT: port, HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: ADMIN };
+    const env = { PORT: port, HOST: '127.0.0.1', DATA_DIR: dir.path, ADMIN_TOKEN: ADMIN, SLA_PAGERDUTY_ROUTING_KEY: 'R0000000000000000000000000000kill' };
     const call = async (method: string, path: string, body: unknown, bearer = ADMIN) => {
       const response = await fetch(`${url}${path}`, {
         method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -64,7 +64,7 @@ describe('SLA timers across kill -9', () => {
     const token = (await call('POST', '/admin/tenants/acme/tokens', { name: 'entra', idp: 'entra', expiresAt: null })).body.token as string;
     await call('PUT', '/admin/tenants/acme/sla-policy', {
       leaver: { windowSeconds: WINDOW_SECONDS, severity: 'critical', scope: 'all' },
-      routes: [{ type: 'pagerduty', routingKey: 'R0000000000000000000000000000kill', url: `${pagerDuty.url}/v2/enqueue` }],
+      routes: [{ type: 'pagerduty', routingKeyEnv: 'SLA_PAGERDUTY_ROUTING_KEY', url: `${pagerDuty.url}/v2/enqueue` }],
     });
     const user = await call('POST', '/tenants/acme/scim/v2/Users', { schemas: [USER_SCHEMA], userName: 'grace@example.com' }, token);
     await call('POST', '/tenants/acme/scim/v2/Groups', { schemas: [GROUP_SCHEMA], displayName: 'prod-admins', members: [{ value: user.body.id }] }, token);

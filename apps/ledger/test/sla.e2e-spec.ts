@@ -11,6 +11,8 @@ import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, startHarness, type Har
 jest.setTimeout(60_000);
 
 const ROUTING_KEY = 'R0ab12cd34ef56ab78cd90ef12ab34cd';
+// The service reads routing keys from its environment; in this in-process harness, ours.
+const ROUTING_KEY_ENV = 'SLA_E2E_PAGERDUTY_ROUTING_KEY';
 
 describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call paged when it is late', () => {
   let dir: TempDir;
@@ -23,6 +25,7 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
   beforeAll(async () => {
     // Our own data directory, so a restart of the service finds its data again.
     dir = await tempDir('sla-e2e');
+    process.env[ROUTING_KEY_ENV] = ROUTING_KEY;
     h = await startHarness(dir);
     pagerDuty = await startAlertReceiver();
     ({ token } = await h.tenantWithToken(tenant));
@@ -39,7 +42,7 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
   function policy(windowSeconds: number, extra: Record<string, unknown> = {}) {
     return {
       leaver: { windowSeconds, severity: 'critical', scope: 'privileged', privilegedGroups: ['finance-admins'] },
-      routes: [{ type: 'pagerduty', routingKey: ROUTING_KEY, url: `${pagerDuty.url}/v2/enqueue` }],
+      routes: [{ type: 'pagerduty', routingKeyEnv: ROUTING_KEY_ENV, url: `${pagerDuty.url}/v2/enqueue` }],
       ...extra,
     };
   }
@@ -69,7 +72,7 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
   const caseOf = async (caseId: string) => (await h.admin('GET', `/tenants/${tenant}/sla/cases/${caseId}`)).body;
   const store = () => h.ledger.app.get<symbol, EventStore>(EVENT_STORE);
 
-  it('keeps policies as versions, shows routing keys only by their end, and explains a bad one', async () => {
+  it('keeps policies as versions, refuses a routing key written into the policy, and explains a bad one', async () => {
     const unauthenticated = await fetch(`${h.url}/admin/tenants/${tenant}/sla-policy`);
     expect(unauthenticated.status).toBe(401);
     expect((await h.admin('GET', `/admin/tenants/${tenant}/sla-policy`)).status).toBe(404);
@@ -77,8 +80,15 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     const first = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(2));
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ tenant, version: 1, changed: true });
-    expect(JSON.stringify(first.body)).not.toContain(ROUTING_KEY);
-    expect(first.body.policy.routes[0].routingKey).toBe('…34cd');
+    expect(first.body.policy.routes[0]).toEqual({ type: 'pagerduty', routingKeyEnv: ROUTING_KEY_ENV, url: `${pagerDuty.url}/v2/enqueue` });
+    // A policy is an event, and events are exported and published: the key itself is refused.
+    const inline = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'pagerduty', routingKey: ROUTING_KEY }] });
+    expect(inline.status).toBe(400);
+    expect(inline.body.message).toContain('routes[0].routingKey is refused');
+    expect(inline.body.message).toContain('routingKeyEnv');
+    const withPassword = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'webhook', url: 'https://ops:hunter2@hooks.example.com/sla' }] });
+    expect(withPassword.status).toBe(400);
+    expect(withPassword.body.message).toContain('routes[0].url must not carry a user name or password');
     expect((await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(2))).body).toMatchObject({ version: 1, changed: false });
 
     const bad = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { leaver: { windowSeconds: -1 }, routes: [{ type: 'pager' }] });
@@ -153,6 +163,10 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     await removeFrom(bob.adminGroup, bob.id);
     const [resolve] = await pagerDuty.waitFor(1, (r) => r.body.event_action === 'resolve', 5000);
     expect(resolve!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: caseId });
+    // The key was sent to PagerDuty twice and recorded nowhere.
+    const log = await store().readAll({ maxCount: 100_000 });
+    expect(log.length).toBeGreaterThan(0);
+    expect(JSON.stringify(log.map((e) => [e.data, e.metadata]))).not.toContain(ROUTING_KEY);
 
     // The receiver has answered; the attempt is recorded right after.
     let closed = await caseOf(caseId);

@@ -10,14 +10,14 @@ const T1 = '2026-03-03T11:00:00.000Z';
 const document = {
   leaver: { windowSeconds: 900, severity: 'critical', scope: 'privileged', privilegedGroups: ['finance-admins'] },
   joiner: { windowSeconds: 86400, severity: 'warning', expectedGroups: ['staff'] },
-  routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }, { type: 'log' }],
+  routes: [{ type: 'pagerduty', routingKeyEnv: 'PAGERDUTY_KEY' }, { type: 'log' }],
 };
 
 const normalised = {
   leaver: { windowSeconds: 900, severity: 'critical', scope: 'privileged', privilegedGroups: ['finance-admins'] },
   joiner: { windowSeconds: 86400, severity: 'warning', scope: 'all', privilegedGroups: [], expectedGroups: ['staff'] },
   downstreamTargets: [],
-  routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }, { type: 'log' }],
+  routes: [{ type: 'pagerduty', routingKeyEnv: 'PAGERDUTY_KEY' }, { type: 'log' }],
 };
 
 const set = (policy: unknown, at = T0) => ({ type: 'SetSlaPolicy' as const, tenant: 'acme', policy, at });
@@ -44,7 +44,7 @@ describe('SLA policy decider', () => {
     })).thenThrows(new InvalidCommand(
       'invalid SLA policy: policy has an unknown field "windowSecond"; leaver.windowSeconds must be a whole number of seconds between 1 and 31622400; ' +
       'leaver.severity must be one of critical, error, warning, info; leaver.privilegedGroups must name at least one group when scope is "privileged"; ' +
-      'routes[0] needs routingKey, or routingKeyEnv naming the variable that holds it; routes[1].url must be an absolute http(s) URL; ' +
+      'routes[0] needs routingKeyEnv, naming the environment variable that holds the routing key; routes[1].url must be an absolute http(s) URL; ' +
       'routes[2].type must be one of pagerduty, alertmanager, webhook, kafka, log',
     )));
 
@@ -54,7 +54,13 @@ describe('SLA policy decider', () => {
     given([]).when(set({ routes: [{ type: 'log', name: 'a' }, { type: 'log', name: 'a' }] })).thenThrows(/two routes are named "a"/);
   });
 
-  it('shows a routing key only by its last characters', () => {
-    expect(maskSlaPolicy(normalised as never).routes[0]).toEqual({ type: 'pagerduty', routingKey: '…abcd' });
+  it('refuses a routing key or URL credentials written into the policy: policies are events, and events are published', () => {
+    given([]).when(set({ routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }] })).thenThrows(/routes\[0\]\.routingKey is refused.*routingKeyEnv/);
+    given([]).when(set({ routes: [{ type: 'alertmanager', url: 'https://am:secret@alerts.example.com' }] })).thenThrows(/routes\[0\]\.url must not carry a user name or password/);
+  });
+
+  it('shows a routing key kept by an older policy only by its last characters', () => {
+    const older = { ...normalised, routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }] };
+    expect(maskSlaPolicy(older as never).routes[0]).toEqual({ type: 'pagerduty', routingKey: '…abcd' });
   });
 });

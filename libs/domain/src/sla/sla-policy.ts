@@ -33,6 +33,10 @@ export interface MoverRule extends LifecycleRule {
 }
 
 export type AlertRoute =
+  /**
+   * routingKey (the key itself) is only read from policies recorded before it was refused: a
+   * policy is an event, and events are exported and published, so secrets stay in the environment.
+   */
   | { type: 'pagerduty'; name?: string; routingKey?: string; routingKeyEnv?: string; url?: string }
   | { type: 'alertmanager'; name?: string; url: string }
   | { type: 'webhook'; name?: string; url: string }
@@ -164,16 +168,21 @@ function route(raw: unknown, path: string, problems: string[]): AlertRoute | nul
   const named = typeof name === 'string' ? { name } : {};
   const url = raw['url'];
   if (url !== undefined && !validUrl(url)) problems.push(`${path}.url must be an absolute http(s) URL`);
+  else if (typeof url === 'string' && hasCredentials(url)) {
+    problems.push(`${path}.url must not carry a user name or password: the policy is kept in the event log, which is exported and published`);
+  }
   switch (routeType) {
     case 'pagerduty': {
-      const key = raw['routingKey'];
       const env = raw['routingKeyEnv'];
-      if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > LIMITS.textLength)) problems.push(`${path}.routingKey must be a non-empty string`);
+      if (raw['routingKey'] !== undefined) {
+        problems.push(
+          `${path}.routingKey is refused: the policy is kept in the event log, which is exported and published, so the key would leak; ` +
+            'put the key in an environment variable of the service and name it in routingKeyEnv',
+        );
+      } else if (env === undefined) problems.push(`${path} needs routingKeyEnv, naming the environment variable that holds the routing key`);
       if (env !== undefined && (typeof env !== 'string' || !ENV_NAME.test(env))) problems.push(`${path}.routingKeyEnv must name an environment variable (A-Z, 0-9, _)`);
-      if (key === undefined && env === undefined) problems.push(`${path} needs routingKey, or routingKeyEnv naming the variable that holds it`);
       return {
         type: 'pagerduty', ...named,
-        ...(typeof key === 'string' ? { routingKey: key } : {}),
         ...(typeof env === 'string' ? { routingKeyEnv: env } : {}),
         ...(typeof url === 'string' ? { url } : {}),
       };
@@ -208,6 +217,11 @@ function stringList(raw: unknown, path: string, problems: string[]): string[] {
 
 function unknownKeys(value: Record<string, unknown>, allowed: readonly string[], path: string, problems: string[]): void {
   for (const key of Object.keys(value)) if (!allowed.includes(key)) problems.push(`${path} has an unknown field "${key}"`);
+}
+
+function hasCredentials(value: string): boolean {
+  const url = new URL(value);
+  return url.username !== '' || url.password !== '';
 }
 
 function validUrl(value: unknown): boolean {

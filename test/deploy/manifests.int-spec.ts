@@ -27,12 +27,6 @@ const ROLES = ['api', 'projector', 'timers'] as const;
 const LIVE_PATH = '/health/live';
 const READY_PATH = '/health/ready';
 
-/**
- * Set by the deployment ahead of the service: the role split is configuration the service will
- * honour, and today every process runs every role (deploy/README.md says so). When config.ts
- * starts reading one of these, the test below fails so the entry and the README caveat go.
- */
-const NOT_YET_READ = ['LEDGER_ROLE'];
 /** Read by Node and its libraries, not by the service's config. */
 const RUNTIME_ENV = ['NODE_ENV'];
 
@@ -48,7 +42,7 @@ function envNamesReadBy(path: string): Set<string> {
   return names;
 }
 const SERVICE_ENV = envNamesReadBy(CONFIG_SOURCE);
-const DEPLOYABLE_ENV = new Set([...SERVICE_ENV, ...NOT_YET_READ]);
+const DEPLOYABLE_ENV = SERVICE_ENV;
 
 function unknownNames(names: Iterable<string>, allowed: Set<string>): string[] {
   return [...names].filter((name) => !allowed.has(name)).sort();
@@ -128,13 +122,7 @@ describe('deployment files', () => {
 
   it('the service config source still reads the variables this test relies on', () => {
     // A refactor that hides env access from the pattern would otherwise make every check vacuous.
-    expect([...SERVICE_ENV]).toEqual(expect.arrayContaining(['PORT', 'DATA_DIR', 'EVENT_STORE_URL', 'KAFKA_BROKERS', 'ADMIN_TOKEN', 'LOG_LEVEL']));
-  });
-
-  it.each(NOT_YET_READ)('%s is set ahead of the service, which does not read it yet', (name) => {
-    if (SERVICE_ENV.has(name)) {
-      throw new Error(`${CONFIG_SOURCE} now reads ${name}: remove it from NOT_YET_READ here and the "not honoured yet" caveat from deploy/README.md`);
-    }
+    expect([...SERVICE_ENV]).toEqual(expect.arrayContaining(['PORT', 'DATA_DIR', 'EVENT_STORE_URL', 'KAFKA_BROKERS', 'ADMIN_TOKEN', 'LOG_LEVEL', 'LEDGER_ROLE']));
   });
 });
 
@@ -213,6 +201,7 @@ describe('compose: deploy/compose/docker-compose.yml', () => {
       const env = Object.fromEntries(Object.entries(envOf(service)).map(([key, value]) => [key, interpolate(value, variables)]));
       expect({ service: name, unknown: unknownNames(Object.keys(env), DEPLOYABLE_ENV) }).toEqual({ service: name, unknown: [] });
       const config = loadConfig(env);
+      expect(config.role).toBe(env['LEDGER_ROLE']);
       expect(config.eventStoreUrl).not.toBeNull();
       // Without a shared token every replica would generate its own.
       expect(config.adminToken).not.toBeNull();

@@ -16,7 +16,21 @@ export interface LedgerConfig {
   ledgerOrigin: string;
   /** Seconds between scheduled checkpoints (signed only when the log grew); 0 turns the schedule off. */
   checkpointIntervalSeconds: number;
+  /**
+   * Which background work this process runs besides HTTP (deploy/README.md, "The roles"): `api`
+   * none of the once-per-cluster work, `projector` the Kafka relay and acknowledgement consumer,
+   * `timers` the SLA timers and alert delivery, `all` (one process) everything.
+   */
+  role: LedgerRole;
 }
+
+export const LEDGER_ROLES = ['all', 'api', 'projector', 'timers'] as const;
+export type LedgerRole = (typeof LEDGER_ROLES)[number];
+
+/** Whether this process runs the Kafka relay and acknowledgement consumer. */
+export const runsKafka = (config: Pick<LedgerConfig, 'role'>): boolean => config.role === 'all' || config.role === 'projector';
+/** Whether this process runs the SLA timers and alert delivery. */
+export const runsSlaTimers = (config: Pick<LedgerConfig, 'role'>): boolean => config.role === 'all' || config.role === 'timers';
 
 /** A configuration value that cannot work: the service stops with this one line. */
 export class ConfigError extends Error {
@@ -43,6 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters');
   const logLevel = (env['LOG_LEVEL']?.trim() || 'info') as LedgerConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const role = (env['LEDGER_ROLE']?.trim() || 'all') as LedgerRole;
+  if (!LEDGER_ROLES.includes(role)) throw new ConfigError('LEDGER_ROLE', `must be one of ${LEDGER_ROLES.join(', ')} (got "${role}")`);
   return {
     port,
     host: env['HOST']?.trim() || '0.0.0.0',
@@ -55,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     ledgerKeyFile: resolve(env['LEDGER_KEY_FILE']?.trim() || resolve(dataDir, 'ledger-signing-key.pem')),
     ledgerOrigin: ledgerOrigin(env),
     checkpointIntervalSeconds: integer(env, 'CHECKPOINT_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600),
+    role,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { EventStore } from '@ledger/eventstore';
 import { AckConsumer, KafkaRelay, ensureLedgerTopics, type KafkaConfig } from '@ledger/kafka';
-import type { LedgerConfig } from '../config/config';
+import { runsKafka, type LedgerConfig } from '../config/config';
 import { READINESS_CHECKS, type ReadinessCheck } from '../health/health.controller';
 import { EVENT_STORE, LEDGER_CONFIG } from '../infrastructure/tokens';
 import { LAG_SOURCES, type LagSource } from '../observability/metrics.controller';
@@ -30,7 +30,8 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     const kafka = kafkaSettings(this.config);
-    if (!kafka) return;
+    // One relay per cluster: LEDGER_ROLE=api and timers leave it to the projector role.
+    if (!kafka || !runsKafka(this.config)) return;
     this.lagSources.push({ name: 'kafka-relay', position: () => this.published });
     this.readiness.push({
       name: 'kafka',

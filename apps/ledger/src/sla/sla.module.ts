@@ -4,7 +4,7 @@ import { createKafkaClient, KafkajsMessagePublisher } from '@ledger/kafka';
 import { kafkaSettings } from '../kafka/kafka-settings';
 import { SlaRuntime } from '@ledger/sla';
 import { join } from 'node:path';
-import type { LedgerConfig } from '../config/config';
+import { runsSlaTimers, type LedgerConfig } from '../config/config';
 import { EVENT_STORE, LEDGER_CONFIG } from '../infrastructure/tokens';
 import { LAG_SOURCES, type LagSource } from '../observability/metrics.controller';
 import { LifecycleSignalsController } from './lifecycle-signals.controller';
@@ -22,7 +22,8 @@ function createSlaRuntime(store: EventStore, config: LedgerConfig): SlaRuntime {
   return new SlaRuntime({
     store,
     path: join(config.dataDir, 'sla.sqlite'),
-    timers: sla.timers,
+    // SLA_TIMERS can turn the timers off in any role; LEDGER_ROLE=api or projector leaves them to the timers role.
+    timers: sla.timers && runsSlaTimers(config),
     retryBaseMs: sla.retryBaseMs,
     retryMaxMs: sla.retryMaxMs,
     leaseMs: sla.leaseMs,

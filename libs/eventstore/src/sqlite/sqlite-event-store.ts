@@ -42,18 +42,24 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-interface EventRow {
-  position: number | bigint;
-  stream_id: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-  prev_hash: string;
-  hash: string;
-}
+/**
+ * An event row as read: arrays (better-sqlite3 raw mode) in EVENT_COLUMNS order, integers as
+ * numbers. Building an object per row and converting every integer from a BigInt cost a third of
+ * a projection rebuild; positions stay exact up to 2^53 events.
+ */
+type EventRow = [
+  position: number,
+  event_id: string,
+  stream_id: string,
+  revision: number,
+  type: string,
+  schema_version: number,
+  data: string,
+  metadata: string,
+  prev_hash: string,
+  hash: string,
+];
+const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, prev_hash, hash';
 
 /**
  * The embedded default store. Appends go to a writer thread that commits whatever queued up
@@ -86,7 +92,7 @@ export class SqliteEventStore implements EventStore {
   private readonly stmt: {
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
-    readAll: Database.Statement<[bigint, number], EventRow>;
+    readAll: Database.Statement<[number, number], EventRow>;
     headPosition: Database.Statement<[], { position: bigint | null }>;
     loadCheckpoint: Database.Statement<[string], { position: bigint }>;
     saveCheckpoint: Database.Statement;
@@ -102,13 +108,17 @@ export class SqliteEventStore implements EventStore {
     this.appended.setMaxListeners(0);
 
     this.stmt = {
-      readForwards: this.db.prepare(
-        'SELECT * FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision >= ? ORDER BY revision ASC LIMIT ?',
-      ),
-      readBackwards: this.db.prepare(
-        'SELECT * FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision <= ? ORDER BY revision DESC LIMIT ?',
-      ),
-      readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      readForwards: this.db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+        )
+        .raw(true),
+      readBackwards: this.db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_key = (SELECT stream_key FROM streams WHERE stream_id = ?) AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        )
+        .raw(true),
+      readAll: this.db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`).raw(true),
       headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
       saveCheckpoint: this.db.prepare(
@@ -116,7 +126,6 @@ export class SqliteEventStore implements EventStore {
          ON CONFLICT(name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
       ),
     };
-    this.stmt.readAll.safeIntegers(true);
     this.stmt.headPosition.safeIntegers(true);
     this.stmt.loadCheckpoint.safeIntegers(true);
 
@@ -169,7 +178,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.stmt.readAll.all(options.after ?? 0n, options.maxCount ?? 1000).map(toRecorded);
+    return this.stmt.readAll.all(Number(options.after ?? 0n), options.maxCount ?? 1000).map(toRecorded);
   }
 
   async headPosition(): Promise<bigint> {
@@ -296,15 +305,15 @@ function toError(error: Extract<WriteOutcome, { error: unknown }>['error']): Err
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.event_id,
-    streamId: row.stream_id,
-    revision: Number(row.revision),
-    position: BigInt(row.position),
-    type: row.type,
-    schemaVersion: Number(row.schema_version),
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    id: row[1],
+    streamId: row[2],
+    revision: row[3],
+    position: BigInt(row[0]),
+    type: row[4],
+    schemaVersion: row[5],
+    data: JSON.parse(row[6]),
+    metadata: JSON.parse(row[7]),
+    prevHash: row[8],
+    hash: row[9],
   };
 }

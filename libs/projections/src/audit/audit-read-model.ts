@@ -165,9 +165,14 @@ export class AuditReadModel {
   /** Replaces this file with the rebuilt one by a rename: readers see either the old models or the new. */
   private swapIn(freshPath: string): void {
     const old = this.storage.db;
-    // Leaving WAL needs the only connection, and checkpoints the WAL into the file: no WAL of
-    // the old file may survive to be read as the new file's. Throws if a service still has it open.
-    old.pragma('journal_mode = DELETE');
+    // Leaving WAL checkpoints the WAL into the file: no WAL of the old file may survive to be read
+    // as the new file's. It fails when another connection holds a lock SQLite can see (a write, or
+    // some reads), and SQLite reports that by returning the old mode, not always by throwing. An
+    // idle connection elsewhere holds no such lock, so the CLI says to stop the service first.
+    const mode = old.pragma('journal_mode = DELETE', { simple: true });
+    if (String(mode).toLowerCase() !== 'delete') {
+      throw new Error(`${this.path} is open in another process (it stayed in ${String(mode)} mode): stop the service before rebuilding`);
+    }
     old.close();
     try {
       rmSync(`${this.path}-wal`, { force: true });

@@ -135,8 +135,8 @@ export class SqliteEventStore implements EventStore {
       this.worker.once('error', reject);
     });
     this.ready.catch(() => undefined);
-    this.worker.on('message', (message: { id?: number; outcomes?: PackedOutcomes }) => {
-      if (message.id !== undefined && message.outcomes) this.settle(message.id, message.outcomes);
+    this.worker.on('message', (message: { replies?: Array<{ id: number; outcomes: PackedOutcomes }> }) => {
+      if (message.replies) this.settle(message.replies);
     });
     this.worker.on('error', (error) => this.failAll(new EventStoreUnavailable(`SQLite writer failed: ${error.message}`, error)));
     this.worker.on('exit', (code) => {
@@ -250,17 +250,20 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  private settle(id: number, outcomes: PackedOutcomes): void {
-    const batch = this.inFlight.get(id);
-    if (!batch) return;
-    this.inFlight.delete(id);
-    const failed = new Map(outcomes.failures);
-    batch.forEach((pending, index) => {
-      const failure = failed.get(index);
-      if (failure) pending.reject(toError(failure));
-      else pending.resolve({ nextRevision: outcomes.nextRevisions[index]!, position: BigInt(outcomes.positions[index]!) });
-    });
-    const anyAppended = failed.size < batch.length;
+  private settle(replies: Array<{ id: number; outcomes: PackedOutcomes }>): void {
+    let anyAppended = false;
+    for (const { id, outcomes } of replies) {
+      const batch = this.inFlight.get(id);
+      if (!batch) continue;
+      this.inFlight.delete(id);
+      const failed = new Map(outcomes.failures);
+      batch.forEach((pending, index) => {
+        const failure = failed.get(index);
+        if (failure) pending.reject(toError(failure));
+        else pending.resolve({ nextRevision: outcomes.nextRevisions[index]!, position: BigInt(outcomes.positions[index]!) });
+      });
+      if (failed.size < batch.length) anyAppended = true;
+    }
     this.dispatch();
     if (anyAppended) this.appended.emit('appended');
     if (this.inFlight.size === 0 && this.queue.length === 0) {

@@ -40,11 +40,14 @@ port.on('message', (first: Message) => {
     appends += next.batch.length;
   }
   const outcomes = writer.commit(batches.length === 1 ? first.batch : batches.flatMap((b) => b.batch));
+  // One reply for the whole commit: the caller settles every batch, then wakes subscribers once.
   let offset = 0;
-  for (const { id, batch } of batches) {
-    port.postMessage({ id, outcomes: packOutcomes(outcomes.slice(offset, offset + batch.length)) });
+  const replies = batches.map(({ id, batch }) => {
+    const reply = { id, outcomes: packOutcomes(outcomes.slice(offset, offset + batch.length)) };
     offset += batch.length;
-  }
+    return reply;
+  });
+  port.postMessage({ replies });
   if (closeAfter) close();
 });
 port.postMessage({ ready: true });

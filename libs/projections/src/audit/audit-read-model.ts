@@ -201,8 +201,9 @@ function open(path: string, mode: 'live' | 'replay'): Storage {
     db.pragma('main.locking_mode = EXCLUSIVE');
   }
   db.pragma('synchronous = OFF');
-  // Projection writes land on pages all over the indexes; a 2 MB default cache turns a rebuild into page churn.
-  db.pragma(`cache_size = ${mode === 'live' ? -131072 : -524288}`);
+  // Projection writes land on pages all over the indexes; a 2 MB default cache turns a rebuild into page
+  // churn. The live model keeps 32 MB: it is one of several caches in a long-running service.
+  db.pragma(`cache_size = ${mode === 'live' ? -32768 : -524288}`);
   db.pragma('temp_store = MEMORY');
   dropIfOutdated(db);
   db.exec('CREATE TABLE IF NOT EXISTS audit_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');

@@ -1,4 +1,4 @@
-import { SqliteEventStore, WrongExpectedRevision, verifyStreamChain } from '@ledger/eventstore';
+import { InvalidAppend, SqliteEventStore, WrongExpectedRevision, verifyStreamChain } from '@ledger/eventstore';
 import { tempDir } from '@ledger/testing';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -73,6 +73,26 @@ describe('SQLite: a store written with the first layout (events indexed by strea
       expect(user.map((e) => e.type)).toEqual(['A', 'B', 'D', 'E']);
       expect(verifyStreamChain(user)).toMatchObject({ ok: true, events: 4 });
       expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('SQLite: data that is not JSON', () => {
+  it('refuses the append with InvalidAppend and writes nothing', async () => {
+    const dir = await tempDir('es-not-json');
+    const store = new SqliteEventStore({ path: join(dir.path, 'events.sqlite') });
+    const metadata = { tenant: 't', correlationId: 'c', actor: 'test' };
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    try {
+      await expect(store.append('s-1', [{ type: 'A', data: { n: 1n }, metadata }], 'no_stream')).rejects.toBeInstanceOf(InvalidAppend);
+      await expect(store.append('s-1', [{ type: 'A', data: cyclic, metadata }], 'no_stream')).rejects.toBeInstanceOf(InvalidAppend);
+      expect(await store.headPosition()).toBe(0n);
+      await store.append('s-1', [{ type: 'A', data: { n: 1 }, metadata }], 'no_stream');
+      expect((await store.readStream('s-1')).map((e) => e.revision)).toEqual([0]);
     } finally {
       await store.close();
       await dir.remove();

@@ -151,17 +151,23 @@ export class SqliteEventStore implements EventStore {
     const invalid = appendProblem(streamId, events, expected);
     if (invalid) return Promise.reject(new InvalidAppend(invalid));
     const recordedAt = this.clock().toISOString();
-    const request: WriteRequest = {
-      streamId,
-      expected,
-      events: events.map((event) => ({
-        id: event.id ?? newEventId(),
-        type: event.type,
-        schemaVersion: event.schemaVersion ?? 1,
-        data: canonicalJson(event.data),
-        metadata: canonicalJson({ ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt }),
-      })),
-    };
+    let request: WriteRequest;
+    try {
+      request = {
+        streamId,
+        expected,
+        events: events.map((event) => ({
+          id: event.id ?? newEventId(),
+          type: event.type,
+          schemaVersion: event.schemaVersion ?? 1,
+          data: canonicalJson(event.data),
+          metadata: canonicalJson({ ...event.metadata, recordedAt: event.metadata.recordedAt ?? recordedAt }),
+        })),
+      };
+    } catch (error) {
+      // A BigInt or a cycle: refused here, as a rejected append, before anything is queued.
+      return Promise.reject(new InvalidAppend(`event data and metadata must be JSON: ${(error as Error).message}`));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.scheduleDispatch();

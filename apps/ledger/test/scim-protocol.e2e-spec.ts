@@ -35,6 +35,24 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
       expect(filtered.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['alice@conf.com', 'erin@conf.com']);
     });
 
+    it('finds a user by its new userName and externalId after a PATCH changes them, and no longer by the old ones', async () => {
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const created = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'frank@rename.conf.com', externalId: 'ext-frank-1' });
+      const byName = (userName: string) => h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+      const byExternalId = (externalId: string) => h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent(`externalId eq "${externalId}"`)}`);
+      await h.scim(token, 'PATCH', `${base}/Users/${created.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] });
+      expect((await byName('frank@rename.conf.com')).body.Resources.map((r: { title: string }) => r.title)).toEqual(['Lead']);
+      const renamed = await h.scim(token, 'PATCH', `${base}/Users/${created.body.id}`, {
+        schemas: [PATCH], Operations: [{ op: 'replace', path: 'userName', value: 'franklin@rename.conf.com' }, { op: 'replace', path: 'externalId', value: 'ext-frank-2' }],
+      });
+      expect(renamed.status).toBe(200);
+      expect((await byName('frank@rename.conf.com')).body.totalResults).toBe(0);
+      expect((await byExternalId('ext-frank-1')).body.totalResults).toBe(0);
+      expect((await byName('FRANKLIN@rename.conf.com')).body.Resources.map((r: { id: string }) => r.id)).toEqual([created.body.id]);
+      expect((await byExternalId('ext-frank-2')).body.Resources.map((r: { title: string }) => r.title)).toEqual(['Lead']);
+      expect((await h.scim(token, 'DELETE', `${base}/Users/${created.body.id}`)).status).toBe(204);
+    });
+
     it('returns only requested attributes (id, schemas and meta always) or leaves excluded ones out', async () => {
       const only = await h.scim(token, 'GET', `${base}/Users?attributes=userName&filter=${encodeURIComponent('userName eq "bob@conf.com"')}`);
       expect(Object.keys(only.body.Resources[0]).sort()).toEqual(['id', 'meta', 'schemas', 'userName']);

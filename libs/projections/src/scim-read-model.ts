@@ -135,6 +135,11 @@ export class ScimReadModel {
       ),
       userById: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ? AND deleted = 0'),
       userByIdAny: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ?'),
+      // Without user_name and external_id in the SET list SQLite leaves their indexes alone.
+      updateUserState: db.prepare(
+        `UPDATE users SET active = @active, attributes = @attributes, updated_at = @updatedAt, version = @version, revision = @revision
+         WHERE tenant_id = @tenantId AND user_id = @userId`,
+      ),
       updateUser: db.prepare(
         `UPDATE users SET user_name = @userName, external_id = @externalId, active = @active, attributes = @attributes,
          updated_at = @updatedAt, version = @version, revision = @revision WHERE tenant_id = @tenantId AND user_id = @userId`,
@@ -332,10 +337,12 @@ export class ScimReadModel {
         this.stmts.touchUserRevision.run(event.revision, tenantId, event.data.userId);
         return;
     }
-    this.stmts.updateUser.run({
-      tenantId, userId: next.userId, userName: next.userName, externalId: next.externalId, active: next.active ? 1 : 0,
+    const row = {
+      tenantId, userId: next.userId, active: next.active ? 1 : 0,
       attributes: JSON.stringify(next.attributes), updatedAt: event.data.at, version: current.version + 1, revision: event.revision,
-    });
+    };
+    if (next.userName === current.userName && next.externalId === current.externalId) this.stmts.updateUserState.run(row);
+    else this.stmts.updateUser.run({ ...row, userName: next.userName, externalId: next.externalId });
   }
 
   private applyGroup(tenantId: string, event: RecordedEvent & GroupEvent): void {

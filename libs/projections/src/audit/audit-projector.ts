@@ -55,9 +55,16 @@ export class AuditProjector {
     return this.subscription?.position ?? this.model.lowestCheckpoint();
   }
 
-  caughtUp(): Promise<void> {
+  /** Resolves once the backlog is projected; no coalescing pause holds it up meanwhile. */
+  async caughtUp(): Promise<void> {
     if (!this.subscription) throw new Error('audit projector not started');
-    return this.subscription.caughtUp();
+    this.waiting++;
+    this.endPause?.();
+    try {
+      await this.subscription.caughtUp();
+    } finally {
+      this.waiting--;
+    }
   }
 
   async waitFor(position: bigint, timeoutMs = 10_000): Promise<void> {
@@ -95,9 +102,10 @@ export class AuditProjector {
 
   private async pause(): Promise<void> {
     if (this.coalesceMs <= 0 || this.waiting > 0 || !this.subscription) return;
+    // A timer that holds the process: with it unref'd, a start-up awaiting caughtUp() during a
+    // pause had nothing keeping Node alive and the service exited 0 before it listened.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.coalesceMs);
-      timer.unref?.();
       this.endPause = () => {
         clearTimeout(timer);
         resolve();

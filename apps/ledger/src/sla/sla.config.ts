@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config';
+import { ConfigError, integer } from '../config/config';
 
 export interface SlaConfig {
   /** SLA_TIMERS=off: this replica projects cases and serves the SLA API, but records no breaches and sends no alerts. */
@@ -14,21 +14,12 @@ export interface SlaConfig {
 export function slaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SlaConfig {
   const timers = (env['SLA_TIMERS']?.trim() || 'on').toLowerCase();
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(timers)) throw new ConfigError('SLA_TIMERS', `must be on or off (got "${timers}")`);
-  const retryBaseMs = whole(env, 'SLA_RETRY_BASE_MS', 1000, 10, 3_600_000);
+  const retryBaseMs = integer(env, 'SLA_RETRY_BASE_MS', 1000, 10, 3_600_000);
   return {
     timers: ['on', 'true', '1'].includes(timers),
     retryBaseMs,
-    retryMaxMs: whole(env, 'SLA_RETRY_MAX_MS', 300_000, retryBaseMs, 24 * 3_600_000),
-    leaseMs: whole(env, 'SLA_DELIVERY_LEASE_MS', 30_000, 100, 3_600_000),
-    deliveryTimeoutMs: whole(env, 'SLA_DELIVERY_TIMEOUT_MS', 10_000, 100, 300_000),
+    retryMaxMs: integer(env, 'SLA_RETRY_MAX_MS', 300_000, retryBaseMs, 24 * 3_600_000),
+    leaseMs: integer(env, 'SLA_DELIVERY_LEASE_MS', 30_000, 100, 3_600_000),
+    deliveryTimeoutMs: integer(env, 'SLA_DELIVERY_TIMEOUT_MS', 10_000, 100, 300_000),
   };
-}
-
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
-  return value;
 }

@@ -29,6 +29,7 @@ const benchmarks = [
   { name: 'writes', file: 'bench/scim/writes.bench.ts', what: 'user create and PATCH: service vs SCIMMY peer vs raw SQLite limit, 1/16/64 connections' },
   { name: 'scenarios', file: 'bench/scim/scenarios.bench.ts', what: 'deactivate, group PATCH +1,000 members, list with filter, audit state at T' },
   { name: 'scale', file: 'bench/scim/scale.bench.ts', what: 'RSS after provisioning BENCH_USERS users, projection rebuild events/s' },
+  { name: 'framework-floor', file: 'bench/scim/framework-floor.bench.ts', what: 'user create: node:http and NestJS floors (store nothing) vs the peer vs the service, with CPU per create' },
   { name: 'appends', file: 'bench/event-store-appends.bench.ts', what: 'durable appends through the EventStore port vs raw inserts', env: { BENCH_SECONDS: '2', BENCH_RUNS: '1' } },
   { name: 'profile', file: 'bench/scim/profile-write-path.ts', what: 'CPU profile of the service write path (only when named; BENCH_PROFILE_SCENARIO=create|group-patch)', optIn: true },
 ];

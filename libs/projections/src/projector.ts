@@ -40,18 +40,24 @@ export class ReadModelProjector {
   /** Drops the read model and replays the whole log into it, reporting progress. */
   async rebuild(onProgress?: (position: bigint, head: bigint) => void): Promise<number> {
     await this.stop();
-    this.readModel.reset();
-    const head = await this.store.headPosition();
-    let after = 0n;
-    let count = 0;
-    for (;;) {
-      const batch = await this.store.readAll({ after, maxCount: 5000 });
-      if (batch.length === 0) break;
-      this.readModel.apply(batch);
-      count += batch.length;
-      after = batch[batch.length - 1]!.position;
-      onProgress?.(after, head);
+    this.readModel.startRebuild();
+    try {
+      const head = await this.store.headPosition();
+      let after = 0n;
+      let count = 0;
+      for (;;) {
+        const batch = await this.store.readAll({ after, maxCount: 10_000 });
+        if (batch.length === 0) break;
+        this.readModel.apply(batch);
+        count += batch.length;
+        after = batch[batch.length - 1]!.position;
+        onProgress?.(after, head);
+      }
+      this.readModel.finishRebuild();
+      return count;
+    } catch (error) {
+      this.readModel.abandonRebuild();
+      throw error;
     }
-    return count;
   }
 }

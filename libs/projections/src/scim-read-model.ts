@@ -59,6 +59,14 @@ export interface TokenRow {
 }
 
 const CHECKPOINT = 'scim-read-model';
+/**
+ * Present while a rebuild runs: user rows are then folded in memory and written at the end, so
+ * a model left with this mark by a crash mid-rebuild is incomplete and is emptied when opened.
+ */
+const REBUILDING = 'scim-read-model:rebuilding';
+
+/** A user row as a rebuild folds it in memory. */
+type ReplayedUser = UserRow & { deleted: boolean };
 
 export interface TokenUsage {
   useCount: number;
@@ -110,6 +118,8 @@ export interface RequestRow {
 export class ScimReadModel {
   readonly db: Database.Database;
   private readonly stmts;
+  /** Users of the rebuild in progress, by tenant and id; null when following the log. */
+  private replayedUsers: Map<string, ReplayedUser> | null = null;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -131,7 +141,7 @@ export class ScimReadModel {
       expireToken: db.prepare('UPDATE tokens SET expires_at = ? WHERE token_id = ?'),
       insertUser: db.prepare(
         `INSERT OR REPLACE INTO users (tenant_id, user_id, user_name, external_id, active, attributes, created_at, updated_at, version, revision, deleted)
-         VALUES (@tenantId, @userId, @userName, @externalId, @active, @attributes, @createdAt, @updatedAt, @version, @revision, 0)`,
+         VALUES (@tenantId, @userId, @userName, @externalId, @active, @attributes, @createdAt, @updatedAt, @version, @revision, @deleted)`,
       ),
       userById: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ? AND deleted = 0'),
       userByIdAny: db.prepare('SELECT * FROM users WHERE tenant_id = ? AND user_id = ?'),
@@ -208,6 +218,7 @@ export class ScimReadModel {
       retention: db.prepare<[string], { request_retention_days: number | null }>('SELECT request_retention_days FROM tenant_settings WHERE tenant_id = ?'),
       purgeRequests: db.prepare('DELETE FROM requests WHERE tenant_id = ? AND at < ?'),
     };
+    if (this.stmts.checkpoint.get(REBUILDING)) this.reset();
   }
 
   checkpoint(): bigint {
@@ -221,6 +232,34 @@ export class ScimReadModel {
       for (const event of events) this.applyOne(event);
       this.stmts.saveCheckpoint.run(CHECKPOINT, events[events.length - 1]!.position);
     })();
+  }
+
+  /**
+   * Empties the model and starts a rebuild: until finishRebuild(), user rows are folded in
+   * memory (a rebuild otherwise spends most of its time reading back and rewriting the row of
+   * the user each event touches) and everything else is written as it is applied.
+   */
+  startRebuild(): void {
+    this.reset();
+    this.stmts.saveCheckpoint.run(REBUILDING, 0);
+    this.replayedUsers = new Map();
+  }
+
+  /** Writes the folded users and clears the mark, in one transaction. */
+  finishRebuild(): void {
+    const users = this.replayedUsers;
+    if (!users) throw new Error('no rebuild in progress');
+    this.db.transaction(() => {
+      for (const user of users.values()) this.stmts.insertUser.run(userParams(user, user.deleted));
+      this.db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(REBUILDING);
+    })();
+    this.replayedUsers = null;
+  }
+
+  /** A failed rebuild leaves an empty model, which the live projector fills from the log. */
+  abandonRebuild(): void {
+    this.replayedUsers = null;
+    this.reset();
   }
 
   /** Empties every table, so a replay from position 0 rebuilds it. */
@@ -302,33 +341,12 @@ export class ScimReadModel {
   }
 
   private applyUser(tenantId: string, event: RecordedEvent & UserEvent): void {
+    if (this.replayedUsers) return this.replayUser(this.replayedUsers, tenantId, event);
     if (event.type === 'UserProvisioned') {
-      const d = event.data;
-      this.stmts.insertUser.run({
-        tenantId, userId: d.userId, userName: d.userName, externalId: d.externalId, active: d.active ? 1 : 0,
-        attributes: JSON.stringify(d.attributes), createdAt: d.at, updatedAt: d.at, version: 1, revision: event.revision,
-      });
+      this.stmts.insertUser.run(userParams(provisionedRow(tenantId, event), false));
       return;
     }
-    const current = this.user(tenantId, event.data.userId, true);
-    if (!current) return;
-    const next = { ...current };
     switch (event.type) {
-      case 'UserRenamed':
-        next.userName = event.data.to;
-        break;
-      case 'UserExternalIdChanged':
-        next.externalId = event.data.to;
-        break;
-      case 'UserAttributesChanged':
-        next.attributes = applyAttributeChanges(current.attributes, event.data.changed, event.data.removed);
-        break;
-      case 'UserDeactivated':
-        next.active = false;
-        break;
-      case 'UserReactivated':
-        next.active = true;
-        break;
       case 'UserDeleted':
         this.stmts.deleteUser.run(event.data.at, event.revision, tenantId, event.data.userId);
         this.stmts.removeMemberEverywhere.run(tenantId, event.data.userId);
@@ -337,12 +355,35 @@ export class ScimReadModel {
         this.stmts.touchUserRevision.run(event.revision, tenantId, event.data.userId);
         return;
     }
+    const current = this.user(tenantId, event.data.userId, true);
+    if (!current) return;
+    const next = changedRow(current, event);
     const row = {
       tenantId, userId: next.userId, active: next.active ? 1 : 0,
-      attributes: JSON.stringify(next.attributes), updatedAt: event.data.at, version: current.version + 1, revision: event.revision,
+      attributes: JSON.stringify(next.attributes), updatedAt: next.updatedAt, version: next.version, revision: next.revision,
     };
     if (next.userName === current.userName && next.externalId === current.externalId) this.stmts.updateUserState.run(row);
     else this.stmts.updateUser.run({ ...row, userName: next.userName, externalId: next.externalId });
+  }
+
+  /** The same changes as applyUser, to the rows of a rebuild in memory. */
+  private replayUser(users: Map<string, ReplayedUser>, tenantId: string, event: RecordedEvent & UserEvent): void {
+    const key = `${tenantId}\u0000${event.data.userId}`;
+    if (event.type === 'UserProvisioned') {
+      users.set(key, { ...provisionedRow(tenantId, event), deleted: false });
+      return;
+    }
+    const current = users.get(key);
+    switch (event.type) {
+      case 'UserDeleted':
+        this.stmts.removeMemberEverywhere.run(tenantId, event.data.userId);
+        if (current) users.set(key, { ...current, deleted: true, updatedAt: event.data.at, revision: event.revision });
+        return;
+      case 'UserRecreateRefused':
+        if (current) users.set(key, { ...current, revision: event.revision });
+        return;
+    }
+    if (current) users.set(key, { ...changedRow(current, event), deleted: current.deleted });
   }
 
   private applyGroup(tenantId: string, event: RecordedEvent & GroupEvent): void {
@@ -503,6 +544,51 @@ export class ScimReadModel {
 }
 
 type DbRow = Record<string, string | number | null>;
+
+function provisionedRow(tenantId: string, event: RecordedEvent & Extract<UserEvent, { type: 'UserProvisioned' }>): UserRow {
+  const d = event.data;
+  return {
+    tenantId, userId: d.userId, userName: d.userName, externalId: d.externalId, active: d.active, attributes: d.attributes,
+    createdAt: d.at, updatedAt: d.at, version: 1, revision: event.revision,
+  };
+}
+
+type StateChange = Exclude<UserEvent, { type: 'UserProvisioned' | 'UserDeleted' | 'UserRecreateRefused' }>;
+
+/** A user row after an event that changes its state: a new version. */
+function changedRow(current: UserRow, event: RecordedEvent & StateChange): UserRow {
+  const next = { ...current, updatedAt: event.data.at, version: current.version + 1, revision: event.revision };
+  switch (event.type) {
+    case 'UserRenamed':
+      next.userName = event.data.to;
+      break;
+    case 'UserExternalIdChanged':
+      next.externalId = event.data.to;
+      break;
+    case 'UserAttributesChanged':
+      next.attributes = applyAttributeChanges(current.attributes, event.data.changed, event.data.removed);
+      break;
+    case 'UserDeactivated':
+      next.active = false;
+      break;
+    case 'UserReactivated':
+      next.active = true;
+      break;
+    default: {
+      const exhaustive: never = event;
+      throw new Error(`unknown user event ${(exhaustive as RecordedEvent).type}`);
+    }
+  }
+  return next;
+}
+
+function userParams(user: UserRow, deleted: boolean): Record<string, string | number | null> {
+  return {
+    tenantId: user.tenantId, userId: user.userId, userName: user.userName, externalId: user.externalId, active: user.active ? 1 : 0,
+    attributes: JSON.stringify(user.attributes), createdAt: user.createdAt, updatedAt: user.updatedAt, version: user.version,
+    revision: user.revision, deleted: deleted ? 1 : 0,
+  };
+}
 
 function toRequest(row: Record<string, unknown>): RequestRow {
   return {

@@ -126,7 +126,7 @@ function dump(db: Database.Database, tables: readonly string[]): Record<string, 
 }
 
 const auditTables = (model: AuditReadModel) => [...model.projections.flatMap((p) => p.tables), 'audit_checkpoints'];
-const SCIM_TABLES = ['tenants', 'tokens', 'users', 'groups', 'group_members', 'projection_checkpoints'];
+const SCIM_TABLES = ['tenants', 'tokens', 'users', 'groups', 'group_members', 'requests', 'token_usage', 'tenant_settings', 'projection_checkpoints'];
 
 describe('audit projections on a real log', () => {
   let dir: TempDir;
@@ -171,9 +171,34 @@ describe('audit projections on a real log', () => {
     projector.start();
     await projector.waitFor(await store.headPosition());
     const liveRows = dump(readModel.db, SCIM_TABLES);
+    expect(liveRows['users']!.some((row) => row.includes('"deleted":1'))).toBe(true);
     await projector.rebuild();
     expect(dump(readModel.db, SCIM_TABLES)).toEqual(liveRows);
     readModel.close();
+  });
+
+  it('a SCIM read model left mid-rebuild by a crash is emptied when opened, and the projector refills it', async () => {
+    const path = join(dir.path, 'crashed-read-model.sqlite');
+    const complete = new ScimReadModel(path);
+    const projector = new ReadModelProjector(store, complete);
+    projector.start();
+    await projector.waitFor(await store.headPosition());
+    await projector.stop();
+    const liveRows = dump(complete.db, SCIM_TABLES);
+    // What a process killed during a rebuild leaves: the mark, some batches, none of the users.
+    complete.startRebuild();
+    complete.apply(log.slice(0, 50));
+    complete.close();
+
+    const reopened = new ScimReadModel(path);
+    expect(reopened.checkpoint()).toBe(0n);
+    expect(reopened.db.prepare('SELECT COUNT(*) AS n FROM groups').get()).toEqual({ n: 0 });
+    const refill = new ReadModelProjector(store, reopened);
+    refill.start();
+    await refill.waitFor(await store.headPosition());
+    await refill.stop();
+    expect(dump(reopened.db, SCIM_TABLES)).toEqual(liveRows);
+    reopened.close();
   });
 
   it('rebuilding one projection alone gives the same rows and leaves the others as they were', async () => {

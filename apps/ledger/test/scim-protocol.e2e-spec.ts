@@ -76,6 +76,67 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
     });
   });
 
+  describe('§3.5 writes that leave active unassigned', () => {
+    it('never re-enable a disabled user: PUT without active, PATCH remove active, replace with null, Bulk PUT', async () => {
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const created = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'leaver@conf.com', active: true });
+      const id = created.body.id;
+      const patch = (operation: unknown) => h.scim(token, 'PATCH', `${base}/Users/${id}`, { schemas: [PATCH], Operations: [operation] });
+      expect((await patch({ op: 'replace', value: { active: false } })).body.active).toBe(false);
+
+      const writes = [
+        () => h.scim(token, 'PUT', `${base}/Users/${id}`, { schemas: [USER_SCHEMA], userName: 'leaver@conf.com', title: 'Gone' }),
+        () => h.scim(token, 'PUT', `${base}/Users/${id}`, { schemas: [USER_SCHEMA], userName: 'leaver@conf.com', active: null }),
+        () => patch({ op: 'remove', path: 'active' }),
+        () => patch({ op: 'replace', path: 'active', value: null }),
+        () => patch({ op: 'replace', value: { active: null, title: 'Still gone' } }),
+        () => h.scim(token, 'POST', `${base}/Bulk`, { schemas: [BULK_REQUEST], Operations: [{ method: 'PUT', path: `/Users/${id}`, data: { schemas: [USER_SCHEMA], userName: 'leaver@conf.com' } }] }),
+      ];
+      for (const write of writes) {
+        const answer = await write();
+        expect(answer.status).toBe(200);
+        expect((await h.scim(token, 'GET', `${base}/Users/${id}`)).body.active).toBe(false);
+      }
+      const history = await h.admin('GET', `/tenants/conf/audit/users/${id}/history?count=100`);
+      const types = history.body.Resources.map((event: { type: string }) => event.type);
+      expect(types).toContain('UserDeactivated');
+      expect(types).not.toContain('UserReactivated');
+      // An explicit true still re-enables.
+      expect((await patch({ op: 'replace', path: 'active', value: true })).body.active).toBe(true);
+    });
+  });
+
+  describe('§3.14 concurrent writes', () => {
+    it('applies parallel unconditional PATCHes to one group and one user, each exactly once, without a 409', async () => {
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const users = [];
+      for (let i = 0; i < 24; i++) users.push((await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: `parallel${i}@conf.com` })).body.id as string);
+      const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'parallel-members' });
+      const adds = await Promise.all(users.map((value) =>
+        h.scim(token, 'PATCH', `${base}/Groups/${group.body.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value }] }] })));
+      expect(adds.map((answer) => answer.status).filter((status) => status >= 300)).toEqual([]);
+      const members = await h.scim(token, 'GET', `${base}/Groups/${group.body.id}`);
+      expect(members.body.members.map((m: { value: string }) => m.value).sort()).toEqual([...users].sort());
+
+      const titles = await Promise.all(users.map((_, i) =>
+        h.scim(token, 'PATCH', `${base}/Users/${users[0]}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'emails', value: [{ value: `alias${i}@conf.com`, type: 'other' }] }] })));
+      expect(titles.map((answer) => answer.status).filter((status) => status >= 300)).toEqual([]);
+      const user = await h.scim(token, 'GET', `${base}/Users/${users[0]}`);
+      expect(user.body.emails).toHaveLength(users.length);
+    });
+
+    it('answers 412, not 409, when a write with If-Match loses to a concurrent one', async () => {
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'pinned-writers' });
+      const version = group.body.meta.version as string;
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        h.scim(token, 'PATCH', `${base}/Groups/${group.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: `pinned-${i}` }] }, { 'If-Match': version })));
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+      expect(statuses.filter((status) => status !== 200)).toEqual(Array(7).fill(412));
+    });
+  });
+
   describe('§3.7 bulk', () => {
     it('creates a user and a group that refers to it by bulkId, in any order', async () => {
       const response = await h.scim(token, 'POST', `${base}/Bulk`, {

@@ -43,7 +43,7 @@ export class GroupsService {
     change: (current: PresentGroup) => GroupCommand,
     ifMatch?: string,
   ): Promise<{ group: PresentGroup; events: GroupEvent[] }> {
-    const pinned = ifMatch !== undefined && ifMatch.trim() !== '*';
+    // A conflict is decided again on the newer state; with If-Match, that state then answers 412.
     const outcome = await this.repository.execute<Group, GroupEvent>(streams.group(context.tenant, groupId), groupFolding, context, ({ state }) => {
       const current = requireGroup(state, groupId);
       if (!etagMatches(ifMatch, current.version)) {
@@ -55,7 +55,7 @@ export class GroupsService {
         this.requireMembersExist(context.tenant, adding);
       }
       return decideGroup(command, state);
-    }, pinned ? { retries: 0 } : {});
+    });
     await this.gate.reached(outcome.position);
     return { group: outcome.state as PresentGroup, events: outcome.events };
   }

@@ -18,7 +18,7 @@ import type { EventStore } from '@ledger/eventstore';
 import { ScimError } from '@ledger/scim';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../infrastructure/tokens';
-import { EventSourcedRepository } from '../shared/event-sourced-repository';
+import { CONFLICT_RETRIES, EventSourcedRepository, afterConflict } from '../shared/event-sourced-repository';
 import { ReadModelGate } from '../shared/read-model-gate';
 import type { RequestContext } from '../shared/request-context';
 import { etagMatches, type UserShape } from './resource-mapper';
@@ -83,7 +83,6 @@ export class UsersService {
   /** PUT, and PATCH once the patch engine produced the new attributes. */
   async replace(context: RequestContext, userId: string, next: (current: PresentUser) => UserAttributes, ifMatch?: string): Promise<UserWriteResult> {
     const streamId = streams.user(context.tenant, userId);
-    const pinned = ifMatch !== undefined && ifMatch.trim() !== '*';
     for (let attempt = 0; ; attempt++) {
       const { state, revision } = await this.repository.load<User, UserEvent>(streamId, userFolding);
       const current = requireUser(state, userId);
@@ -116,7 +115,9 @@ export class UsersService {
       } catch (error) {
         for (const [attribute, value] of claimed) await this.release(context, attribute, value, userId, 'abandoned');
         const conflict = (error as { code?: string }).code === 'WRONG_EXPECTED_REVISION';
-        if (!conflict || pinned || attempt >= 3) throw error;
+        // Tried again on the newer state; with If-Match, that state then answers 412.
+        if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
+        await afterConflict(attempt);
       }
     }
   }

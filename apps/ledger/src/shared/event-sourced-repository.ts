@@ -29,6 +29,20 @@ interface CachedState {
 const CACHE_LIMIT = 20_000;
 
 /**
+ * Attempts a write without If-Match gets against concurrent writers of its stream. IdPs send
+ * unconditional writes in parallel (Entra ID pushes membership changes of one group from
+ * several threads): each round of conflicts lets at least one writer through, so this covers
+ * dozens of simultaneous writers before a client ever sees a conflict.
+ */
+export const CONFLICT_RETRIES = 40;
+
+/** Waits a little before retrying a conflicted write, randomised so that the losers do not collide again in lockstep. */
+export function afterConflict(attempt: number): Promise<void> {
+  const ceilingMs = Math.min(2 ** Math.min(attempt, 5), 25);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+}
+
+/**
  * The only place that loads a stream, runs a decision and appends its events with the expected
  * revision. Folded states are cached by stream and topped up with newer events, so a large
  * group is not replayed from scratch on every PATCH.
@@ -64,7 +78,7 @@ export class EventSourcedRepository {
     decide: (loaded: Loaded<State>) => Event[] | Promise<Event[]>,
     options: { retries?: number; expected?: ExpectedRevision; fresh?: boolean } = {},
   ): Promise<Outcome<State, Event>> {
-    const retries = options.retries ?? 3;
+    const retries = options.retries ?? CONFLICT_RETRIES;
     for (let attempt = 0; ; attempt++) {
       // A stream named after an id minted for this command cannot exist yet: no read, and
       // no_stream (below) still guards the assumption.
@@ -82,6 +96,7 @@ export class EventSourcedRepository {
       } catch (error) {
         this.cache.delete(streamId);
         if (!(error instanceof WrongExpectedRevision) || attempt >= retries || options.expected !== undefined) throw error;
+        await afterConflict(attempt);
       }
     }
   }

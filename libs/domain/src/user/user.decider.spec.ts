@@ -64,6 +64,12 @@ describe('user decider', () => {
       ]);
     });
 
+    it('leaves a disabled account disabled when the replacement leaves active unassigned (absent, null or removed)', () => {
+      const { active: _active, ...withoutActive } = aUser();
+      given([userProvisioned({ active: false })]).when(replace(withoutActive)).then([]);
+      given([userProvisioned()]).when(replace(withoutActive)).then([]);
+    });
+
     it('rebuilds the same attributes from the change events', () =>
       given([userProvisioned()])
         .when(replace(aUser({ title: 'CFO', emails: undefined, [ENTERPRISE]: { department: 'Legal' } })))

@@ -31,7 +31,7 @@ export function decideUser(command: UserCommand, state: User): UserEvent[] {
       const { userName, externalId, active, attributes } = splitIdentity(command.attributes);
       return [{
         type: 'UserProvisioned',
-        data: { userId: command.userId, userName, externalId, active, attributes, at: command.at },
+        data: { userId: command.userId, userName, externalId, active: active ?? true, attributes, at: command.at },
       }];
     }
     case 'ReplaceUser': {
@@ -51,8 +51,11 @@ export function decideUser(command: UserCommand, state: User): UserEvent[] {
       if (Object.keys(diff.changed).length > 0 || diff.removed.length > 0) {
         events.push({ type: 'UserAttributesChanged', data: { userId: user.userId, ...diff, at: command.at } });
       }
-      if (user.active && !next.active) events.push({ type: 'UserDeactivated', data: { userId: user.userId, at: command.at } });
-      if (!user.active && next.active) events.push({ type: 'UserReactivated', data: { userId: user.userId, at: command.at } });
+      // Unassigned active (absent, null, removed by PATCH) keeps the account as it is: only an
+      // explicit true re-enables a leaver, never a partial PUT.
+      const active = next.active ?? user.active;
+      if (user.active && !active) events.push({ type: 'UserDeactivated', data: { userId: user.userId, at: command.at } });
+      if (!user.active && active) events.push({ type: 'UserReactivated', data: { userId: user.userId, at: command.at } });
       return events;
     }
     case 'DeactivateUser': {
@@ -134,7 +137,7 @@ function requirePresent(state: User, userId: string): Exclude<User, { status: 'a
   return state;
 }
 
-function splitIdentity(input: UserAttributes): { userName: string; externalId: string | null; active: boolean; attributes: UserAttributes } {
+function splitIdentity(input: UserAttributes): { userName: string; externalId: string | null; active: boolean | undefined; attributes: UserAttributes } {
   const userName = input['userName'];
   if (typeof userName !== 'string' || userName.trim() === '') throw new InvalidCommand('userName is required');
   const externalId = input['externalId'];
@@ -145,7 +148,7 @@ function splitIdentity(input: UserAttributes): { userName: string; externalId: s
   if (active !== undefined && typeof active !== 'boolean') throw new InvalidCommand('active must be a boolean');
   const attributes: UserAttributes = {};
   for (const [key, value] of Object.entries(input)) if (!IDENTITY_KEYS.has(key)) attributes[key] = value;
-  return { userName, externalId: externalId ?? null, active: active ?? true, attributes };
+  return { userName, externalId: externalId ?? null, active, attributes };
 }
 
 const EXTENSION_PREFIX = 'urn:';

@@ -109,7 +109,7 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
   describe('§3.14 concurrent writes', () => {
     it('applies parallel unconditional PATCHes to one group and one user, each exactly once, without a 409', async () => {
       const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-      const users = [];
+      const users: string[] = [];
       for (let i = 0; i < 24; i++) users.push((await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: `parallel${i}@conf.com` })).body.id as string);
       const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'parallel-members' });
       const adds = await Promise.all(users.map((value) =>
@@ -154,6 +154,53 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
       const userId = user.location.split('/').pop();
       const read = await h.scim(token, 'GET', `${base}/Groups/${groupId}`);
       expect(read.body.members.map((m: { value: string }) => m.value)).toEqual([userId]);
+    });
+
+    it('keeps request order on each resource: only the POST a reference needs runs early', async () => {
+      const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'bulk-order' });
+      const kept = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'bulk-kept@conf.com' });
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const response = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: 'PATCH', path: `/Groups/${group.body.id}`, data: { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: 'bulkId:later' }] }] } },
+          { method: 'POST', path: '/Users', bulkId: 'later', data: { schemas: [USER_SCHEMA], userName: 'bulk-later@conf.com' } },
+          { method: 'PATCH', path: `/Groups/${group.body.id}`, data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'members', value: [{ value: kept.body.id }] }] } },
+        ],
+      });
+      expect(response.body.Operations.map((o: { method: string; status: string }) => `${o.method} ${o.status}`)).toEqual(['PATCH 200', 'POST 201', 'PATCH 200']);
+      const [first, , last] = response.body.Operations;
+      expect(Number(/\d+/.exec(last.version)![0])).toBeGreaterThan(Number(/\d+/.exec(first.version)![0]));
+      const read = await h.scim(token, 'GET', `${base}/Groups/${group.body.id}`);
+      expect(read.body.members.map((m: { value: string }) => m.value)).toEqual([kept.body.id]);
+    });
+
+    it('refuses a request that uses one bulkId twice, before running anything', async () => {
+      const response = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: 'POST', path: '/Users', bulkId: 'twice', data: { schemas: [USER_SCHEMA], userName: 'twice1@conf.com' } },
+          { method: 'POST', path: '/Users', bulkId: 'twice', data: { schemas: [USER_SCHEMA], userName: 'twice2@conf.com' } },
+        ],
+      });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidValue' });
+      const created = await h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent('userName sw "twice"')}`);
+      expect(created.body.totalResults).toBe(0);
+    });
+
+    it('fails operations whose bulkIds refer to each other in a circle, and runs the rest', async () => {
+      const response = await h.scim(token, 'POST', `${base}/Bulk`, {
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: 'POST', path: '/Groups', bulkId: 'ga', data: { schemas: [GROUP_SCHEMA], displayName: 'circle-a', members: [{ type: 'Group', value: 'bulkId:gb' }] } },
+          { method: 'POST', path: '/Groups', bulkId: 'gb', data: { schemas: [GROUP_SCHEMA], displayName: 'circle-b', members: [{ type: 'Group', value: 'bulkId:ga' }] } },
+          { method: 'POST', path: '/Users', bulkId: 'free', data: { schemas: [USER_SCHEMA], userName: 'circle-free@conf.com' } },
+        ],
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.Operations.map((o: { status: string }) => o.status)).toEqual(['409', '409', '201']);
+      expect(response.body.Operations[1].response.detail).toContain('cycle');
     });
 
     it('reports each failure in place and stops after failOnErrors errors', async () => {

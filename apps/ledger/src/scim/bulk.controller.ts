@@ -33,8 +33,9 @@ interface BulkResult {
 const BULK_REF = /^bulkId:(.+)$/;
 
 /**
- * RFC 7644 §3.7 Bulk: operations run in order, except that one referring to a bulkId created
- * later waits for it; `failOnErrors` stops processing after that many errors.
+ * RFC 7644 §3.7 Bulk: operations run in order, except that the POST defining a bulkId runs
+ * early when an earlier operation refers to it; `failOnErrors` stops processing after that
+ * many errors.
  */
 @ApiExcludeController()
 @Controller('tenants/:tenant/scim/v2/Bulk')
@@ -55,33 +56,38 @@ export class BulkController {
     const base = baseUrlOf(request);
     const created = new Map<string, string>();
     const results: Array<BulkResult | undefined> = new Array(operations.length);
+    const definedAt = new Map(operations.flatMap((operation, index) => (operation.bulkId ? [[operation.bulkId, index] as const] : [])));
+    const state: Array<'waiting' | 'running' | 'done'> = operations.map(() => 'waiting');
     let errors = 0;
-    let pending = operations.map((operation, index) => ({ operation, index }));
+    const stopped = () => failOnErrors !== undefined && errors >= failOnErrors;
+    const finish = (index: number, result: BulkResult) => {
+      results[index] = result;
+      state[index] = 'done';
+      if (Number(result.status) >= 400) errors++;
+    };
 
-    while (pending.length > 0 && (failOnErrors === undefined || errors < failOnErrors)) {
-      const waiting: typeof pending = [];
-      for (const item of pending) {
-        if (failOnErrors !== undefined && errors >= failOnErrors) break;
-        const unresolved = referencedBulkIds(item.operation).filter((id) => !created.has(id));
-        const definedLater = unresolved.filter((id) => pending.some((p) => p.operation.bulkId === id && p !== item));
-        if (definedLater.length > 0) {
-          waiting.push(item);
-          continue;
+    // In request order; an operation that refers to a bulkId defined later pulls that one POST
+    // forward (and its own dependencies), and nothing else moves.
+    const runAt = async (index: number): Promise<void> => {
+      if (state[index] !== 'waiting' || stopped()) return;
+      const operation = operations[index]!;
+      state[index] = 'running';
+      for (const id of referencedBulkIds(operation)) {
+        const dependency = definedAt.get(id);
+        if (dependency === undefined || created.has(id)) continue;
+        if (state[dependency] === 'running') {
+          return finish(index, failure(operation, new ScimError(409, 'invalidValue', `bulkId references of operation ${index} form a cycle (through bulkId ${id})`)));
         }
-        const result = await this.run(context, base, item.operation, created, unresolved, request);
-        results[item.index] = result;
-        if (Number(result.status) >= 400) errors++;
+        await runAt(dependency);
       }
-      if (waiting.length === pending.length) {
-        // Nothing moved: the rest refer to each other in a circle.
-        for (const item of waiting) {
-          results[item.index] = failure(item.operation, new ScimError(409, 'invalidValue', `bulkId references of operation ${item.index} form a cycle`));
-          errors++;
-        }
-        break;
+      if (stopped()) {
+        state[index] = 'waiting';
+        return;
       }
-      pending = waiting;
-    }
+      const unresolved = referencedBulkIds(operation).filter((id) => !created.has(id));
+      finish(index, await this.run(context, base, operation, created, unresolved, request));
+    };
+    for (let index = 0; index < operations.length && !stopped(); index++) await runAt(index);
     send(response, 200, { schemas: [BULK_RESPONSE], Operations: results.filter((r): r is BulkResult => r !== undefined) });
   }
 
@@ -94,7 +100,9 @@ export class BulkController {
     request: ScimRequest,
   ): Promise<BulkResult> {
     try {
-      if (unresolved.length > 0) throw new ScimError(409, 'invalidValue', `bulkId ${unresolved.join(', ')} is not created by this request`);
+      if (unresolved.length > 0) {
+        throw new ScimError(409, 'invalidValue', `bulkId ${unresolved.join(', ')} was not created by this request (no POST defines it, or that POST failed)`);
+      }
       const path = resolveRefs(operation.path, created) as string;
       const data = resolveRefs(operation.data, created);
       const match = /^\/(Users|Groups)(?:\/([^/]+))?$/.exec(path);
@@ -151,6 +159,14 @@ function readBulkRequest(body: unknown): { operations: BulkOperation[]; failOnEr
     }
     if (op['bulkId'] !== undefined && typeof op['bulkId'] !== 'string') throw new ScimError(400, 'invalidSyntax', `Bulk operation ${index}: bulkId must be a string`);
     if (op['method'] === 'POST' && !op['bulkId']) throw new ScimError(400, 'invalidSyntax', `Bulk operation ${index}: a POST needs a bulkId`);
+  });
+  const seen = new Map<string, number>();
+  operations.forEach((operation, index) => {
+    const bulkId = (operation as { bulkId?: string }).bulkId;
+    if (bulkId === undefined) return;
+    const first = seen.get(bulkId);
+    if (first !== undefined) throw new ScimError(400, 'invalidValue', `bulkId "${bulkId}" is used by operations ${first} and ${index}; a bulkId must be unique within a request`);
+    seen.set(bulkId, index);
   });
   const failOnErrors = request['failOnErrors'];
   if (failOnErrors !== undefined && (!Number.isInteger(failOnErrors) || (failOnErrors as number) < 1)) {

@@ -5,3 +5,4 @@ export * from './catch-up-subscription';
 export * from './sqlite/sqlite-event-store';
 export * from './open-event-store';
 export * from './event-id';
+export * from './worker-thread';

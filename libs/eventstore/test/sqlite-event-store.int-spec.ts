@@ -1,6 +1,7 @@
 import { InvalidAppend, SqliteEventStore, WrongExpectedRevision, verifyStreamChain } from '@ledger/eventstore';
 import { tempDir } from '@ledger/testing';
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { eventStoreContract } from '../src/event-store.contract';
 
@@ -95,6 +96,28 @@ describe('SQLite: data that is not JSON', () => {
       expect((await store.readStream('s-1')).map((e) => e.revision)).toEqual([0]);
     } finally {
       await store.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('SQLite: a process started with V8 options', () => {
+  it('opens the store and appends under `node --max-old-space-size=...`, as production launches often are', async () => {
+    const dir = await tempDir('es-v8-flags');
+    try {
+      const script = `
+        const { SqliteEventStore } = require(${JSON.stringify(join(__dirname, '../src/index.ts'))});
+        const store = new SqliteEventStore({ path: ${JSON.stringify(join(dir.path, 'events.sqlite'))} });
+        store.append('s-1', [{ type: 'Noted', data: { n: 1 }, metadata: { tenant: 't', correlationId: 'c', actor: 'test' } }], 'no_stream')
+          .then(() => store.readStream('s-1'))
+          .then((events) => { console.log('appended', events.length); return store.close(); })
+          .catch((error) => { console.error(error); process.exit(1); });
+      `;
+      const run = spawnSync(process.execPath, ['--max-old-space-size=512', '-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '../../..'), encoding: 'utf8', timeout: 60_000 });
+      expect(run.stderr).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
+      expect(run.stdout.trim()).toBe('appended 1');
+      expect(run.status).toBe(0);
+    } finally {
       await dir.remove();
     }
   });

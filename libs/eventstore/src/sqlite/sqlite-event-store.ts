@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { appendProblem } from '../append-rules';
 import { subscribeWithCatchUp, type CatchUpSource } from '../catch-up-subscription';
 import { DuplicateEventId, EventStoreUnavailable, InvalidAppend, WrongExpectedRevision } from '../errors';
@@ -22,6 +22,7 @@ import type {
 } from '../event-store.port';
 import type { PackedOutcomes, WriteOutcome, WriteRequest } from './sqlite-batch-writer';
 import { prepareDatabase } from './sqlite-schema';
+import { startWorkerThread } from '../worker-thread';
 
 export interface SqliteEventStoreOptions {
   /** Path of the SQLite file. */
@@ -129,7 +130,7 @@ export class SqliteEventStore implements EventStore {
     this.stmt.headPosition.safeIntegers(true);
     this.stmt.loadCheckpoint.safeIntegers(true);
 
-    this.worker = startWriter(options.path);
+    this.worker = startWorkerThread(join(__dirname, 'sqlite-writer.worker'), { path: options.path });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', () => resolve());
       this.worker.once('error', reject);
@@ -286,18 +287,6 @@ export class SqliteEventStore implements EventStore {
     for (const p of pending) p.reject(error);
     for (const resolve of this.drained.splice(0)) resolve();
   }
-}
-
-/**
- * Compiled code runs the compiled worker; from TypeScript sources (tests, benches run through
- * @swc-node/register) the worker needs the same loader.
- */
-function startWriter(path: string): Worker {
-  const fromSource = __filename.endsWith('.ts');
-  const file = join(__dirname, `sqlite-writer.worker.${fromSource ? 'ts' : 'js'}`);
-  const inherited = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  const needsLoader = fromSource && !inherited.includes('@swc-node/register');
-  return new Worker(file, { workerData: { path }, execArgv: needsLoader ? [...inherited, '-r', '@swc-node/register'] : inherited });
 }
 
 function toError(error: Extract<WriteOutcome, { error: unknown }>['error']): Error {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { SqliteEventStore, type EventStore, type Subscription } from '@ledger/eventstore';
+import type { Worker } from 'node:worker_threads';
+import { SqliteEventStore, startWorkerThread, type EventStore, type Subscription } from '@ledger/eventstore';
 import type { MerkleTreeStore, TreeEvent } from './merkle-tree-store';
 import type { TreeWriterData, TreeWriterMessage } from './tree-writer.worker';
 
@@ -195,14 +195,6 @@ export class TreeMaintainer {
   }
 }
 
-/**
- * Compiled code runs the compiled worker; from TypeScript sources (tests, benches run through
- * @swc-node/register) the worker needs the same loader.
- */
 function startTreeWriter(data: TreeWriterData): Worker {
-  const fromSource = __filename.endsWith('.ts');
-  const file = join(__dirname, `tree-writer.worker.${fromSource ? 'ts' : 'js'}`);
-  const inherited = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  const needsLoader = fromSource && !inherited.includes('@swc-node/register');
-  return new Worker(file, { workerData: data, execArgv: needsLoader ? [...inherited, '-r', '@swc-node/register'] : inherited });
+  return startWorkerThread(join(__dirname, 'tree-writer.worker'), data);
 }

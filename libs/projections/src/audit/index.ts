@@ -9,3 +9,4 @@ export * from './auditors.projection';
 export * from './audit-read-model';
 export * from './audit-projector';
 export * from './user-at';
+export * from './audit-rebuild-thread';

@@ -1,5 +1,5 @@
 import { openEventStore, type EventStore } from '@ledger/eventstore';
-import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
+import { AuditReadModel, ReadModelProjector, ScimReadModel, rebuildAuditOnThread } from '@ledger/projections';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliUsageError, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
@@ -7,11 +7,21 @@ import { CliUsageError, flag, type CliArgs, type CliCommand, type CliIo } from '
 const SCIM = 'scim-read-model';
 
 /** These commands work on DATA_DIR directly (no running service): stop the service before a rebuild. */
-async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore; dataDir: string }> {
+async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore; dataDir: string; url: string | undefined }> {
   const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
   const url = io.env['EVENT_STORE_URL']?.trim() || undefined;
   if (!url && !existsSync(join(dataDir, 'events.sqlite'))) throw new Error(`no event store in ${dataDir} (set DATA_DIR or --data-dir)`);
-  return { store: await openEventStore({ url, dataDir }), dataDir };
+  return { store: await openEventStore({ url, dataDir }), dataDir, url };
+}
+
+/** Opened and closed again: the rebuild thread must be the only one with the audit file open. */
+function auditProjectionNames(dataDir: string): string[] {
+  const audit = new AuditReadModel(join(dataDir, 'audit.sqlite'));
+  try {
+    return audit.names();
+  } finally {
+    audit.close();
+  }
 }
 
 /** Prints at most about once a second, and always the last line. */
@@ -41,32 +51,36 @@ export const projectionCommands: CliCommand[] = [
     async run(args, io) {
       const only = flag(args, 'only')?.split(',').map((s) => s.trim()).filter(Boolean);
       if (args.flags['only'] === true) throw new CliUsageError('--only needs a comma-separated list of projections');
-      const { store, dataDir } = await openStore(args, io);
-      const audit = new AuditReadModel(join(dataDir, 'audit.sqlite'));
+      const { store, dataDir, url } = await openStore(args, io);
       try {
-        const auditNames = audit.names();
+        const auditNames = auditProjectionNames(dataDir);
         const unknown = (only ?? []).filter((n) => n !== SCIM && n !== 'audit' && !auditNames.includes(n));
         if (unknown.length > 0) throw new CliUsageError(`unknown projection ${unknown.join(', ')} (known: ${[SCIM, 'audit', ...auditNames].join(', ')})`);
-        if (!only || only.includes(SCIM)) {
-          const readModel = new ScimReadModel(join(dataDir, 'read-model.sqlite'));
-          try {
-            const progress = progressPrinter(io, SCIM);
-            const count = await new ReadModelProjector(store, readModel).rebuild((position, head) => progress.update(position, head));
-            progress.done(count);
-          } finally {
-            readModel.close();
-          }
-        }
+        // The audit models replay on a thread of their own while the SCIM read model replays
+        // here: two cores, one pass over the log each.
+        const rebuilds: Array<Promise<void>> = [];
         const auditOnly = !only || only.includes('audit') ? undefined : only.filter((n) => auditNames.includes(n));
         if (auditOnly === undefined || auditOnly.length > 0) {
-          const name = auditOnly ? auditOnly.join(', ') : `audit (${auditNames.join(', ')})`;
-          const progress = progressPrinter(io, name);
-          const count = await new AuditProjector(store, audit).rebuild({ only: auditOnly, onProgress: (position, head) => progress.update(position, head) });
-          progress.done(count);
+          const progress = progressPrinter(io, auditOnly ? auditOnly.join(', ') : `audit (${auditNames.join(', ')})`);
+          rebuilds.push(rebuildAuditOnThread({ storeUrl: url, dataDir, only: auditOnly }, (position, head) => progress.update(position, head)).then((count) => progress.done(count)));
         }
+        if (!only || only.includes(SCIM)) {
+          rebuilds.push((async () => {
+            const readModel = new ScimReadModel(join(dataDir, 'read-model.sqlite'));
+            try {
+              const progress = progressPrinter(io, SCIM);
+              const count = await new ReadModelProjector(store, readModel).rebuild((position, head) => progress.update(position, head));
+              progress.done(count);
+            } finally {
+              readModel.close();
+            }
+          })());
+        }
+        const outcomes = await Promise.allSettled(rebuilds);
+        const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
         return 0;
       } finally {
-        audit.close();
         await store.close();
       }
     },

@@ -1,11 +1,12 @@
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { All, Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel, type UserRow } from '@ledger/projections';
 import { ScimError, projectAttributes } from '@ledger/scim';
 import type { Response } from 'express';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
+import { methodNotAllowed } from './scim-methods';
 import { indexHint, listResponse, parseListQuery, searchBody, wantsAttribute } from './scim-query';
 import { SCIM_CONTENT_TYPE } from './scim-response';
 import { etagNoneMatchHit, etagOf, userResource, type ScimResource } from './resource-mapper';
@@ -27,6 +28,12 @@ export class UsersController {
   @HttpCode(200)
   searchPost(@Req() request: ScimRequest, @Body() body: unknown, @Res() response: Response): void {
     send(response, 200, this.search(request, searchBody(body)));
+  }
+
+  /** Declared before `:id`, so GET /Users/.search is a wrong method rather than a user named ".search". */
+  @All('.search')
+  searchOtherMethod(@Req() request: ScimRequest, @Res() response: Response): void {
+    throw methodNotAllowed(response, request.method, request.path, ['POST']);
   }
 
   @Get(':id')

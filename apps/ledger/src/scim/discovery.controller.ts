@@ -1,6 +1,6 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
-import { getResourceType, getSchema, listResourceTypes, listSchemas } from '@ledger/scim';
+import { ScimError, getResourceType, getSchema, listResourceTypes, listSchemas } from '@ledger/scim';
 import type { Request, Response } from 'express';
 import { baseUrlOf } from './scim-context';
 import { ScimExceptionFilter } from './scim-exception.filter';
@@ -15,6 +15,7 @@ import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD_BYTES } from './bulk.controller';
 export class DiscoveryController {
   @Get('ServiceProviderConfig')
   serviceProviderConfig(@Req() request: Request, @Res() response: Response): void {
+    refuseFilter(request);
     const base = baseUrlOf(request);
     send(response, 200, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
@@ -41,21 +42,34 @@ export class DiscoveryController {
 
   @Get('Schemas')
   schemas(@Req() request: Request, @Res() response: Response): void {
+    refuseFilter(request);
     send(response, 200, listSchemas(baseUrlOf(request)));
   }
 
   @Get('Schemas/:id')
   schema(@Req() request: Request, @Param('id') id: string, @Res() response: Response): void {
+    refuseFilter(request);
     send(response, 200, getSchema(id, baseUrlOf(request)));
   }
 
   @Get('ResourceTypes')
   resourceTypes(@Req() request: Request, @Res() response: Response): void {
+    refuseFilter(request);
     send(response, 200, listResourceTypes(baseUrlOf(request)));
   }
 
   @Get('ResourceTypes/:name')
   resourceType(@Req() request: Request, @Param('name') name: string, @Res() response: Response): void {
+    refuseFilter(request);
     send(response, 200, getResourceType(name, baseUrlOf(request)));
   }
+}
+
+/**
+ * RFC 7644 §4: discovery is not filtered, and a 403 keeps a client from taking the full answer
+ * for a filtered one.
+ */
+function refuseFilter(request: Request): void {
+  if (!Object.keys(request.query).some((name) => name.toLowerCase() === 'filter')) return;
+  throw new ScimError(403, undefined, `filtering is not supported on discovery endpoints (RFC 7644 §4); GET ${request.path} without "filter" and select on the client`);
 }

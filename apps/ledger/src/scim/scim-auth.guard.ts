@@ -28,6 +28,15 @@ export interface ScimRequest extends Request {
 const TOKEN_FORMAT = /^scim_[A-Za-z0-9_-]{20,200}$/;
 
 /**
+ * RFC 6750 §3: error="invalid_token" when a bearer token was presented and refused; a request
+ * with no bearer token at all (none, or another scheme) gets the bare challenge (§3.1).
+ */
+export function bearerChallenge(request: ScimRequest): string {
+  const presented = /^Bearer\s+\S/i.test(request.headers.authorization ?? '');
+  return presented && request.authFailure ? 'Bearer realm="scim-ledger", error="invalid_token"' : 'Bearer realm="scim-ledger"';
+}
+
+/**
  * Bearer token of the URL's tenant. Each refusal says which check failed, so an IAM engineer
  * can fix it from the IdP's log alone, without saying whether some other tenant exists.
  */

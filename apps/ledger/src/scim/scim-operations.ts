@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Member } from '@ledger/domain';
 import { ScimReadModel } from '@ledger/projections';
-import { applyPatch, validateResource } from '@ledger/scim';
+import { ScimError, applyPatch, validateResource } from '@ledger/scim';
 import type { RequestContext } from '../shared/request-context';
 import { GroupsService, groupShape, type PresentGroup } from './groups.service';
 import { etagOf, groupResource, userResource, type ScimResource } from './resource-mapper';
@@ -35,23 +35,27 @@ export class ScimOperations {
   }
 
   async replaceUser(context: RequestContext, base: string, id: string, body: unknown, ifMatch: string | undefined, note: IgnoredNote): Promise<WriteAnswer> {
-    const { resource, ignoredAttributes } = validateResource(body, 'User', 'replace');
+    const { resource, secrets, ignoredAttributes } = validateResource(body, 'User', 'replace');
     note(ignoredAttributes);
-    const { user } = await this.users.replace(context, id, () => storable(resource), ifMatch);
+    const { user, events } = await this.users.replace(context, id, () => storable(resource), ifMatch);
+    if (secrets.password !== undefined && events.length === 0) throw passwordChangeUnsupported();
     return this.userAnswer(context.tenant, base, user.userId, 200, userResource(user, base));
   }
 
   async patchUser(context: RequestContext, base: string, id: string, body: unknown, ifMatch: string | undefined, note: IgnoredNote): Promise<WriteAnswer> {
-    const { user } = await this.users.replace(
+    let password: string | undefined;
+    const { user, events } = await this.users.replace(
       context,
       id,
       (current) => {
-        const { resource, ignoredAttributes } = applyPatch(userResource({ ...current, userId: id }, base) as never, body, 'User');
+        const { resource, secrets, ignoredAttributes } = applyPatch(userResource({ ...current, userId: id }, base) as never, body, 'User');
         note(ignoredAttributes);
+        password = secrets.password;
         return storable(resource as Record<string, unknown>);
       },
       ifMatch,
     );
+    if (password !== undefined && events.length === 0) throw passwordChangeUnsupported();
     return this.userAnswer(context.tenant, base, user.userId, 200, userResource(user, base));
   }
 
@@ -102,6 +106,11 @@ export class ScimOperations {
     const meta = resource['meta'] as { location: string; version: string };
     return { status, resourceId: userId, resource, etag: meta.version, location: meta.location };
   }
+}
+
+// changePassword is unsupported: a write that would only set a password fails; beside real changes it is dropped, as on POST.
+function passwordChangeUnsupported(): ScimError {
+  return new ScimError(400, 'mutability', 'password cannot be changed: changePassword is not supported (see /ServiceProviderConfig); passwords are accepted and never stored, and nothing else in this request changes the user');
 }
 
 function groupAnswer(group: PresentGroup, base: string, status: 200 | 201): WriteAnswer {

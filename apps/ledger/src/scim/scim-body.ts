@@ -5,6 +5,7 @@ import { ScimError } from '@ledger/scim';
 import { sendScimError } from './scim-response';
 
 const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
+const SCIM_PATH = /^\/tenants\/[^/]+\/scim\//;
 
 /**
  * SCIM bodies are JSON sent as application/scim+json (Entra) or application/json (Okta).
@@ -18,6 +19,8 @@ export function installBodyParsers(app: INestApplication, maxBodyBytes: number):
     if (hasBody && request.method !== 'GET' && request.method !== 'DELETE' && !request.is(JSON_TYPES)) {
       return sendScimError(response, new ScimError(415, undefined, `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/scim+json or application/json`));
     }
+    // body-parser reads an empty body as {}; a SCIM client that sent nothing is told so, not that "schemas" is missing.
+    if (request.headers['content-length'] === '0' && SCIM_PATH.test(request.path)) request.body = undefined;
     next();
   });
   app.use((error: Error & { type?: string; status?: number }, _request: Request, response: Response, next: NextFunction) => {

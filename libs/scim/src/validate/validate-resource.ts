@@ -36,7 +36,9 @@ export interface ValidatedResource {
  */
 export function validateResource(resource: unknown, resourceType: ResourceTypeName, mode: ValidationMode): ValidatedResource {
   const verb = mode === 'create' ? 'POST' : 'PUT';
-  if (!isJsonObject(resource)) throw invalidSyntax(`The ${verb} body must be a JSON object representing a ${resourceType}, got ${typeName(resource)}`);
+  if (!isJsonObject(resource)) {
+    throw invalidSyntax(`The ${verb} body must be a JSON object representing a ${resourceType}, got ${resource === undefined ? 'no body' : typeName(resource)}`);
+  }
 
   const model = resourceModel(resourceType);
   const secrets: ResourceSecrets = {};

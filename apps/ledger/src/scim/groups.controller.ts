@@ -1,8 +1,9 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { All, Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel } from '@ledger/projections';
-import { ScimError, projectAttributes } from '@ledger/scim';
+import { projectAttributes } from '@ledger/scim';
 import type { Response } from 'express';
+import { GroupsService } from './groups.service';
 import { ScimOperations } from './scim-operations';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
@@ -17,7 +18,7 @@ import { answer, noter, send } from './users.controller';
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)
 export class GroupsController {
-  constructor(private readonly operations: ScimOperations, private readonly readModel: ScimReadModel) {}
+  constructor(private readonly operations: ScimOperations, private readonly readModel: ScimReadModel, private readonly groups: GroupsService) {}
 
   @Get()
   list(@Req() request: ScimRequest, @Query() query: Record<string, unknown>, @Res() response: Response): void {
@@ -37,10 +38,10 @@ export class GroupsController {
   }
 
   @Get(':id')
-  get(@Req() request: ScimRequest, @Param('id') id: string, @Query() query: Record<string, string>, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): void {
+  async get(@Req() request: ScimRequest, @Param('id') id: string, @Query() query: Record<string, string>, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): Promise<void> {
     const tenant = request.scimCaller!.tenant.tenantId;
     const row = this.readModel.group(tenant, id);
-    if (!row) throw new ScimError(404, undefined, `Group ${id} not found`);
+    if (!row) throw await this.groups.notFound(tenant, id);
     const etag = etagOf(row.version);
     if (etagNoneMatchHit(ifNoneMatch, row.version)) {
       response.status(304).setHeader('ETag', etag);

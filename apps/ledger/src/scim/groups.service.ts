@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { decideGroup, evolveGroup, initialGroup, streams, type Group, type GroupCommand, type GroupEvent, type Member } from '@ledger/domain';
 import { ScimReadModel } from '@ledger/projections';
 import { ScimError } from '@ledger/scim';
+import type { EventStore } from '@ledger/eventstore';
 import { randomUUID } from 'node:crypto';
+import { EVENT_STORE } from '../infrastructure/tokens';
 import { EventSourcedRepository } from '../shared/event-sourced-repository';
 import { ReadModelGate } from '../shared/read-model-gate';
 import type { RequestContext } from '../shared/request-context';
@@ -19,7 +21,12 @@ export interface GroupDraft {
 
 @Injectable()
 export class GroupsService {
-  constructor(private readonly repository: EventSourcedRepository, private readonly readModel: ScimReadModel, private readonly gate: ReadModelGate) {}
+  constructor(
+    private readonly repository: EventSourcedRepository,
+    private readonly readModel: ScimReadModel,
+    private readonly gate: ReadModelGate,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async create(context: RequestContext, draft: GroupDraft): Promise<{ group: PresentGroup; events: GroupEvent[] }> {
     const groupId = randomUUID();
@@ -29,6 +36,12 @@ export class GroupsService {
     );
     await this.gate.reached(outcome.position);
     return { group: outcome.state as PresentGroup, events: outcome.events };
+  }
+
+  /** A read's 404, worded like a write's: a deleted group says so. */
+  async notFound(tenant: string, groupId: string): Promise<ScimError> {
+    const [last] = await this.store.readStream(streams.group(tenant, groupId), { direction: 'backwards', maxCount: 1 });
+    return groupNotFound(groupId, last?.type === 'GroupDeleted');
   }
 
   async load(tenant: string, groupId: string): Promise<PresentGroup | null> {
@@ -80,8 +93,12 @@ export class GroupsService {
 }
 
 function requireGroup(state: Group, groupId: string): PresentGroup {
-  if (state.status !== 'present') throw new ScimError(404, undefined, `Group ${groupId} not found${state.status === 'deleted' ? ' (it was deleted)' : ''}`);
+  if (state.status !== 'present') throw groupNotFound(groupId, state.status === 'deleted');
   return state;
+}
+
+function groupNotFound(groupId: string, deleted: boolean): ScimError {
+  return new ScimError(404, undefined, `Group ${groupId} not found${deleted ? ' (it was deleted)' : ''}`);
 }
 
 export function groupShape(group: PresentGroup): GroupShape {

@@ -1,7 +1,7 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { All, Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ScimReadModel, type UserRow } from '@ledger/projections';
-import { ScimError, projectAttributes } from '@ledger/scim';
+import { projectAttributes } from '@ledger/scim';
 import type { Response } from 'express';
 import { ScimAuthGuard, type ScimRequest } from './scim-auth.guard';
 import { baseUrlOf, scimContext } from './scim-context';
@@ -10,6 +10,7 @@ import { methodNotAllowed } from './scim-methods';
 import { indexHint, listResponse, parseListQuery, searchBody, wantsAttribute } from './scim-query';
 import { SCIM_CONTENT_TYPE } from './scim-response';
 import { etagNoneMatchHit, etagOf, userResource, type ScimResource } from './resource-mapper';
+import { UsersService } from './users.service';
 import { ScimOperations, type IgnoredNote, type WriteAnswer } from './scim-operations';
 
 @ApiExcludeController()
@@ -17,7 +18,7 @@ import { ScimOperations, type IgnoredNote, type WriteAnswer } from './scim-opera
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimExceptionFilter)
 export class UsersController {
-  constructor(private readonly operations: ScimOperations, private readonly readModel: ScimReadModel) {}
+  constructor(private readonly operations: ScimOperations, private readonly readModel: ScimReadModel, private readonly users: UsersService) {}
 
   @Get()
   list(@Req() request: ScimRequest, @Query() query: Record<string, unknown>, @Res() response: Response): void {
@@ -37,15 +38,16 @@ export class UsersController {
   }
 
   @Get(':id')
-  get(
+  async get(
     @Req() request: ScimRequest,
     @Param('id') id: string,
     @Query() query: Record<string, string>,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() response: Response,
-  ): void {
-    const row = this.readModel.user(request.scimCaller!.tenant.tenantId, id);
-    if (!row) throw new ScimError(404, undefined, `User ${id} not found`);
+  ): Promise<void> {
+    const tenant = request.scimCaller!.tenant.tenantId;
+    const row = this.readModel.user(tenant, id);
+    if (!row) throw await this.users.notFound(tenant, id);
     const etag = etagOf(row.version);
     if (etagNoneMatchHit(ifNoneMatch, row.version)) {
       response.status(304).setHeader('ETag', etag);

@@ -75,6 +75,12 @@ export class UsersService {
     }
   }
 
+  /** A read's 404, worded like a write's: a deleted user says so. */
+  async notFound(tenant: string, userId: string): Promise<ScimError> {
+    const [last] = await this.store.readStream(streams.user(tenant, userId), { direction: 'backwards', maxCount: 1 });
+    return userNotFound(userId, last?.type === 'UserDeleted');
+  }
+
   async load(tenant: string, userId: string): Promise<PresentUser | null> {
     const { state } = await this.repository.load<User, UserEvent>(streams.user(tenant, userId), userFolding);
     return state.status === 'present' ? state : null;
@@ -178,8 +184,12 @@ function claimStream(tenant: string, attribute: ClaimedAttribute, value: string)
 }
 
 function requireUser(state: User, userId: string): PresentUser {
-  if (state.status !== 'present') throw new ScimError(404, undefined, `User ${userId} not found${state.status === 'deleted' ? ' (it was deleted)' : ''}`);
+  if (state.status !== 'present') throw userNotFound(userId, state.status === 'deleted');
   return state;
+}
+
+function userNotFound(userId: string, deleted: boolean): ScimError {
+  return new ScimError(404, undefined, `User ${userId} not found${deleted ? ' (it was deleted)' : ''}`);
 }
 
 export function shapeOf(user: PresentUser): UserShape {

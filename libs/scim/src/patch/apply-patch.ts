@@ -11,6 +11,7 @@ import { appendDistinct, countPrimaries, memberIdentity } from '../shared/record
 import { asList } from '../shared/resource-values';
 import { compareScalars } from '../shared/scalar-comparison';
 import { coerceAttributeValue, coerceSingleValue, IgnoredAttribute } from '../validate/coerce-value';
+import { checkIdentifierLengths } from '../validate/identifier-length';
 import { ResourceSecrets } from '../validate/validate-resource';
 import { PatchOperation, PatchOperationName, readPatchOperations } from './patch-request';
 
@@ -92,6 +93,7 @@ class PatchSession {
       if (!isPresent(container)) removeAttribute(this.resource, extension.id);
       else this.declareSchema(extension.id);
     }
+    checkIdentifierLengths(this.resource, this.resourceType, original);
     const changedPaths = model.attributes.flatMap((entry) => changedPathsOf(entry, original, this.resource));
     if (this.secrets.password !== undefined) changedPaths.push('password');
     return { resource: this.resource, changedPaths, secrets: this.secrets, ignoredAttributes: this.ignored };

@@ -5,6 +5,7 @@ import { resourceModel, ResourceTypeName } from '../schemas/resource-types';
 import { isJsonObject, isPresent, JsonObject, typeName } from '../shared/json';
 import { appendDistinct, countPrimaries } from '../shared/records';
 import { coerceAttributeValue, IgnoredAttribute } from './coerce-value';
+import { checkIdentifierLengths } from './identifier-length';
 
 export type ValidationMode = 'create' | 'replace';
 
@@ -101,6 +102,7 @@ export function validateResource(resource: unknown, resourceType: ResourceTypeNa
       );
     }
   }
+  checkIdentifierLengths(output, resourceType);
   return { resource: output, secrets, ignoredAttributes: ignored };
 }
 

@@ -2,7 +2,7 @@ import { attribute, AttributeDefinition, complexAttribute, stringAttribute } fro
 
 /**
  * RFC 7643 §3.1 attributes carried by every resource but defined by no schema, so they are not
- * listed under /Schemas. Deviation: §3.1 makes meta's sub-attributes `returned: default`; here
+ * listed under /Schemas, unless a schema redefines one (the User schema's unique externalId). Deviation: §3.1 makes meta's sub-attributes `returned: default`; here
  * meta is returned always so version and location reach a client asking `attributes=userName`.
  */
 export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
@@ -18,10 +18,7 @@ export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
     returned: 'always',
     uniqueness: 'server',
   }),
-  stringAttribute('externalId', 'Identifier of the resource as defined by the provisioning client.', {
-    caseExact: true,
-    uniqueness: 'server',
-  }),
+  stringAttribute('externalId', 'Identifier of the resource as defined by the provisioning client.', { caseExact: true }),
   complexAttribute('meta', 'Resource metadata, maintained by the service provider.', [
     stringAttribute('resourceType', 'Name of the resource type.', { caseExact: true, mutability: 'readOnly' }),
     attribute('created', 'dateTime', 'When the resource was added.', { mutability: 'readOnly' }),

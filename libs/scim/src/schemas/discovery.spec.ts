@@ -27,11 +27,11 @@ describe('discovery: /Schemas and /ResourceTypes (RFC 7643 §6, §7)', () => {
     }
   });
 
-  it('when the User schema is read, then it has every RFC 7643 §4.1 attribute with full characteristics', () => {
+  it('when the User schema is read, then it has every RFC 7643 §4.1 attribute, and externalId as unique per tenant, with full characteristics', () => {
     const sut = getSchema(USER_SCHEMA_URN, BASE);
 
     expect(sut.attributes.map((attribute) => attribute.name)).toEqual([
-      'userName', 'name', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale',
+      'userName', 'externalId', 'name', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale',
       'timezone', 'active', 'password', 'emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements',
       'roles', 'x509Certificates',
     ]);
@@ -43,6 +43,7 @@ describe('discovery: /Schemas and /ResourceTypes (RFC 7643 §6, §7)', () => {
     expect(attributeNamed(sut.attributes, 'password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' });
     expect(attributeNamed(sut.attributes, 'groups')).toMatchObject({ mutability: 'readOnly', multiValued: true });
     expect(attributeNamed(sut.attributes, 'userName')).toMatchObject({ required: true, uniqueness: 'server', caseExact: false });
+    expect(attributeNamed(sut.attributes, 'externalId')).toMatchObject({ required: false, uniqueness: 'server', caseExact: true, mutability: 'readWrite', returned: 'default' });
     const emailType = attributeNamed(attributeNamed(sut.attributes, 'emails').subAttributes!, 'type');
     expect(emailType.canonicalValues).toEqual(['work', 'home', 'other']);
   });
@@ -57,10 +58,11 @@ describe('discovery: /Schemas and /ResourceTypes (RFC 7643 §6, §7)', () => {
     ]);
   });
 
-  it('when the Group schema is read, then members has value, $ref, display and type', () => {
+  it('when the Group schema is read, then members has value, $ref, display and type, and externalId (not unique for groups) stays common', () => {
     const members = attributeNamed(getSchema(GROUP_SCHEMA_URN, BASE).attributes, 'members');
 
     expect(members.subAttributes!.map((sub) => sub.name)).toEqual(['value', '$ref', 'display', 'type']);
+    expect(getSchema(GROUP_SCHEMA_URN, BASE).attributes.map((attribute) => attribute.name)).not.toContain('externalId');
     expect(attributeNamed(members.subAttributes!, 'type').canonicalValues).toEqual(['User', 'Group']);
   });
 

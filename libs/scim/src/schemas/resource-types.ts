@@ -61,9 +61,13 @@ const schemaById = new Map(ALL_SCHEMAS.map((schema) => [schema.id, schema]));
 function buildModel(definition: ResourceTypeDefinition): ResourceModel {
   const core = schemaById.get(definition.schema)!;
   const extensions = definition.schemaExtensions.map((extension) => schemaById.get(extension.schema)!);
+  // A core schema may redefine a common attribute (User externalId is unique); it keeps the common one's place.
+  const redefined = (name: string) => core.attributes.find((attribute) => attribute.name === name);
   const attributes: TopLevelAttribute[] = [
-    ...COMMON_ATTRIBUTES.map((attribute) => ({ schema: core.id, extension: false, attribute })),
-    ...core.attributes.map((attribute) => ({ schema: core.id, extension: false, attribute })),
+    ...COMMON_ATTRIBUTES.map((common) => ({ schema: core.id, extension: false, attribute: redefined(common.name) ?? common })),
+    ...core.attributes
+      .filter((attribute) => !COMMON_ATTRIBUTES.some((common) => common.name === attribute.name))
+      .map((attribute) => ({ schema: core.id, extension: false, attribute })),
     ...extensions.flatMap((schema) => schema.attributes.map((attribute) => ({ schema: schema.id, extension: true, attribute }))),
   ];
   const attributesBySchema = new Map<string, readonly AttributeDefinition[]>(

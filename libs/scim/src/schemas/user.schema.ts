@@ -12,6 +12,11 @@ export const USER_SCHEMA: SchemaDefinition = {
       required: true,
       uniqueness: 'server',
     }),
+    // RFC 7643 §3.1 defines externalId for every resource; listed here because for Users it is also unique per tenant.
+    stringAttribute('externalId', "The User's identifier in the provisioning client. Unique per tenant, case-exact.", {
+      caseExact: true,
+      uniqueness: 'server',
+    }),
     complexAttribute('name', "The components of the user's real name.", [
       stringAttribute('formatted', 'The full name, formatted for display.'),
       stringAttribute('familyName', 'The family name (last name in most Western languages).'),

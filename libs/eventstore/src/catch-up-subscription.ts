@@ -12,6 +12,8 @@ export interface CatchUpOptions {
   batchSize: number;
   /** Fallback polling interval, for writers in other processes that cannot notify us. */
   pollIntervalMs: number;
+  /** See SubscribeOptions.coalesceMs. */
+  coalesceMs?: number;
 }
 
 interface Waiter {
@@ -30,6 +32,7 @@ export class CatchUpSubscription implements Subscription {
   private current: bigint;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private endPause: (() => void) | null = null;
   private pending = false;
   private waiters: Waiter[] = [];
   private caughtUpOnce = false;
@@ -62,17 +65,20 @@ export class CatchUpSubscription implements Subscription {
         reject(new Error(`subscription did not reach position ${position} within ${timeoutMs} ms (at ${this.current})`));
       }, timeoutMs);
       this.waiters.push(waiter);
+      this.endPause?.();
       this.poke();
     });
   }
 
   caughtUp(): Promise<void> {
     if (this.caughtUpOnce) return Promise.resolve();
+    this.endPause?.();
     return new Promise((resolve) => this.caughtUpListeners.push(resolve));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.endPause?.();
     this.poke();
     await this.done.catch(() => undefined);
   }
@@ -100,6 +106,10 @@ export class CatchUpSubscription implements Subscription {
           if (this.options.checkpoint) await this.source.saveCheckpoint(this.options.checkpoint, this.current);
           this.releaseWaiters();
           if (batch.length === this.options.batchSize) continue;
+          this.markCaughtUp();
+          // Read again after the pause whether or not anything was appended meanwhile: an
+          // empty read is what puts the subscription to sleep.
+          if (await this.pause()) continue;
         }
         this.markCaughtUp();
         if (!this.pending) await this.sleep();
@@ -130,6 +140,22 @@ export class CatchUpSubscription implements Subscription {
         resolve();
       };
     });
+  }
+
+  /** True when it paused; nobody waiting on the subscription is kept waiting by it. */
+  private async pause(): Promise<boolean> {
+    const ms = this.options.coalesceMs ?? 0;
+    if (ms <= 0 || this.stopped || this.waiters.length > 0 || this.caughtUpListeners.length > 0) return false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref?.();
+      this.endPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.endPause = null;
+    return true;
   }
 
   private releaseWaiters(): void {
@@ -166,7 +192,7 @@ export function subscribeWithCatchUp(
 ): Subscription {
   const subscription = new CatchUpSubscription(
     source,
-    { after: options.after ?? 0n, checkpoint: options.checkpoint, batchSize: options.batchSize ?? 500, pollIntervalMs },
+    { after: options.after ?? 0n, checkpoint: options.checkpoint, batchSize: options.batchSize ?? 500, pollIntervalMs, coalesceMs: options.coalesceMs },
     handler,
   );
   live.add(subscription);

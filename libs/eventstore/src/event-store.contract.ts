@@ -268,6 +268,29 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Cont
         }
       });
 
+      it('coalesces: appends made while it pauses after a short batch arrive as one batch, and a waiter ends the pause', async () => {
+        const start = await sut.headPosition();
+        const stream = uniqueStream();
+        await sut.append(stream, [anEvent('first')], 'no_stream');
+        const batches: string[][] = [];
+        const subscription = sut.subscribeToAll({ after: start, batchSize: 100, coalesceMs: 60_000 }, (batch) => {
+          batches.push(batch.filter((e) => e.streamId === stream).map((e) => e.type));
+        });
+        await subscription.caughtUp();
+        // Now paused for a minute: five appends, each of which would wake a subscription that does not coalesce.
+        let last = 0n;
+        for (let n = 0; n < 5; n++) last = (await sut.append(stream, [anEvent(`later-${n}`)], n)).position;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(batches).toEqual([['first']]);
+        const asked = performance.now();
+        await subscription.waitFor(last, 10_000);
+        expect(performance.now() - asked).toBeLessThan(5_000);
+        expect(batches).toEqual([['first'], ['later-0', 'later-1', 'later-2', 'later-3', 'later-4']]);
+        const stopping = performance.now();
+        await subscription.stop();
+        expect(performance.now() - stopping).toBeLessThan(5_000);
+      });
+
       it('stores its checkpoint and resumes after it, without redelivering', async () => {
         const name = `projection-${randomUUID()}`;
         const start = await sut.headPosition();

@@ -80,6 +80,12 @@ export interface SubscribeOptions {
   /** Name of a stored checkpoint: loaded on start, saved after every handled batch. */
   checkpoint?: string;
   batchSize?: number;
+  /**
+   * After a batch shorter than batchSize (the log is caught up), wait this long before reading
+   * again, so that a busy log is handled in fewer, larger batches. Ended at once by waitFor,
+   * caughtUp and stop, so nobody who waits on the subscription waits for the pause. 0 by default.
+   */
+  coalesceMs?: number;
 }
 
 export interface Subscription {

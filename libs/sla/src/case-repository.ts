@@ -29,8 +29,14 @@ const CACHE_LIMIT = 50_000;
  */
 export class CaseRepository {
   private readonly cache = new Map<string, { state: SlaCase; revision: number }>();
+  private appendedUpTo = 0n;
 
   constructor(private readonly store: EventStore) {}
+
+  /** Global position of the newest event this repository appended (0n before the first). */
+  get lastAppended(): bigint {
+    return this.appendedUpTo;
+  }
 
   async load(tenant: string, caseId: string): Promise<{ state: SlaCase; revision: number }> {
     const streamId = slaStreams.case(tenant, caseId);
@@ -68,6 +74,7 @@ export class CaseRepository {
       const expected: ExpectedRevision = options.expected ?? (loaded.revision < 0 ? 'no_stream' : loaded.revision);
       try {
         const result = await this.store.append(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata })), expected);
+        if (result.position > this.appendedUpTo) this.appendedUpTo = result.position;
         if (options.expected === undefined) {
           const state = events.reduce(evolveSlaCase, loaded.state);
           this.remember(streamId, state, result.nextRevision);

@@ -43,6 +43,11 @@ export class LifecycleProcessManager {
     private readonly actor: string,
   ) {}
 
+  /** Position of the newest case event this process manager (or a timer sharing its repository) appended. */
+  get decidedUpTo(): bigint {
+    return this.cases.lastAppended;
+  }
+
   /** Whether `event` can open or move a case; checked after the facts tables applied it. */
   relevant(event: RecordedEvent): boolean {
     const tenant = event.metadata.tenant;

@@ -96,9 +96,19 @@ export class SlaCaseProjection {
     }
   }
 
-  /** Resolves once every event up to `position` is in the tables and its cases are decided. */
+  /**
+   * Resolves once every event up to `position` is in the tables and its cases are decided, and
+   * the case events those decisions appended (a case opened, a milestone) are in the tables too.
+   */
   async waitFor(position: bigint, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    await this.reach(position, deadline, timeoutMs);
+    // Decisions for events up to `position` were appended before the position moved past them.
+    const decided = this.processManager.decidedUpTo;
+    if (decided > position) await this.reach(decided, deadline, timeoutMs);
+  }
+
+  private async reach(position: bigint, deadline: number, timeoutMs: number): Promise<void> {
     while (this.positionValue < position) {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.stopping) throw new Error(`the SLA projection did not reach position ${position} within ${timeoutMs} ms (at ${this.positionValue})`);
@@ -116,10 +126,7 @@ export class SlaCaseProjection {
     while (!this.stopping) {
       const batchSize = this.options.batchSize ?? 500;
       const coalesceMs = this.options.coalesceMs ?? 50;
-      const subscription = this.store.subscribeToAll({ after: this.sla.checkpoint(), batchSize }, async (batch) => {
-        await this.handle(batch);
-        if (batch.length < batchSize && coalesceMs > 0 && !this.stopping) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
-      });
+      const subscription = this.store.subscribeToAll({ after: this.sla.checkpoint(), batchSize, coalesceMs }, (batch) => this.handle(batch));
       this.subscription = subscription;
       try {
         await subscription.done;

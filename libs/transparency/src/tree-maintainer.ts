@@ -35,7 +35,6 @@ export class TreeMaintainer {
   private stopping = false;
   private failure: Error | null = null;
   private waiters: Waiter[] = [];
-  private endPause: (() => void) | null = null;
   private caughtUpOnce = false;
   private caughtUpListeners: Array<() => void> = [];
   private readonly batchSize: number;
@@ -56,10 +55,7 @@ export class TreeMaintainer {
       this.startWorker(this.store.db.name);
       return;
     }
-    this.subscription = this.store.subscribeToAll({ after: this.tree.position, batchSize: this.batchSize }, async (batch) => {
-      this.apply(batch);
-      if (batch.length < this.batchSize) await this.pause();
-    });
+    this.subscription = this.store.subscribeToAll({ after: this.tree.position, batchSize: this.batchSize, coalesceMs: this.coalesceMs }, (batch) => this.apply(batch));
     this.subscription.done.catch((error: Error) => this.fail(error));
     void this.subscription.caughtUp().then(() => this.markCaughtUp());
   }
@@ -93,8 +89,8 @@ export class TreeMaintainer {
         }, timeoutMs),
       };
       this.waiters.push(waiter);
-      // Someone is waiting: no point pausing to gather a bigger batch.
-      this.endPause?.();
+      // Someone is waiting: no point pausing to gather a bigger batch (a waiter ends the pause).
+      this.subscription?.waitFor(position, timeoutMs).catch(() => undefined);
       this.worker?.postMessage({ wake: true });
     });
   }
@@ -102,7 +98,6 @@ export class TreeMaintainer {
   async stop(): Promise<void> {
     this.stopping = true;
     const stopped = this.subscription?.stop();
-    this.endPause?.();
     this.worker?.postMessage({ stop: true });
     await stopped;
     if (this.worker && this.workerDone) {
@@ -165,18 +160,6 @@ export class TreeMaintainer {
       waiter.resolve();
       return false;
     });
-  }
-
-  private async pause(): Promise<void> {
-    if (this.stopping || this.coalesceMs <= 0 || this.waiters.length > 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.coalesceMs);
-      this.endPause = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.endPause = null;
   }
 
   private markCaughtUp(): void {

@@ -25,8 +25,6 @@ export interface AuditProjectorOptions {
 export class AuditProjector {
   private subscription: Subscription | null = null;
   private failure: Error | null = null;
-  private waiting = 0;
-  private endPause: (() => void) | null = null;
   private readonly batchSize: number;
   private readonly coalesceMs: number;
 
@@ -38,10 +36,10 @@ export class AuditProjector {
   start(): void {
     if (this.subscription) return;
     this.failure = null;
-    this.subscription = this.store.subscribeToAll({ after: this.model.lowestCheckpoint(), batchSize: this.batchSize }, async (batch) => {
-      this.model.apply(batch);
-      if (batch.length < this.batchSize) await this.pause();
-    });
+    this.subscription = this.store.subscribeToAll(
+      { after: this.model.lowestCheckpoint(), batchSize: this.batchSize, coalesceMs: this.coalesceMs },
+      (batch) => this.model.apply(batch),
+    );
     this.subscription.done.catch((error: Error) => {
       this.failure = error;
     });
@@ -58,26 +56,12 @@ export class AuditProjector {
   /** Resolves once the backlog is projected; no coalescing pause holds it up meanwhile. */
   async caughtUp(): Promise<void> {
     if (!this.subscription) throw new Error('audit projector not started');
-    this.waiting++;
-    this.endPause?.();
-    try {
-      await this.subscription.caughtUp();
-    } finally {
-      this.waiting--;
-    }
+    await this.subscription.caughtUp();
   }
 
   async waitFor(position: bigint, timeoutMs = 10_000): Promise<void> {
     if (!this.subscription) throw new Error('audit projector not started');
-    if (this.subscription.position >= position) return;
-    // The subscription moves its position when the handler returns: end a pause so it does now.
-    this.waiting++;
-    this.endPause?.();
-    try {
-      await this.subscription.waitFor(position, timeoutMs);
-    } finally {
-      this.waiting--;
-    }
+    await this.subscription.waitFor(position, timeoutMs);
   }
 
   /** Waits (bounded) until everything appended so far is projected; false when it timed out. */
@@ -95,23 +79,7 @@ export class AuditProjector {
   async stop(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = null;
-    const stopped = subscription?.stop();
-    this.endPause?.();
-    await stopped;
-  }
-
-  private async pause(): Promise<void> {
-    if (this.coalesceMs <= 0 || this.waiting > 0 || !this.subscription) return;
-    // A timer that holds the process: with it unref'd, a start-up awaiting caughtUp() during a
-    // pause had nothing keeping Node alive and the service exited 0 before it listened.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.coalesceMs);
-      this.endPause = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.endPause = null;
+    await subscription?.stop();
   }
 
   async status(): Promise<ProjectionStatus[]> {

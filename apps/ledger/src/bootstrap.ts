@@ -13,6 +13,7 @@ import { instrumentEventStore } from './observability/instrumented-event-store';
 import { LedgerMetrics } from './observability/metrics';
 import { RequestLedger } from './requests/request-ledger';
 import { installBodyParsers } from './scim/scim-body';
+import { PUBLIC_BASE_URL_SETTING } from './scim/scim-context';
 import { ScimNotFoundFilter } from './scim/scim-fallback.filter';
 import { openApiDocument } from './observability/openapi';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -46,6 +47,7 @@ export async function startLedger(config: LedgerConfig, options: StartOptions = 
   app.useLogger(app.get(PinoLogger));
   app.set('x-powered-by', false);
   app.set('etag', false);
+  app.set(PUBLIC_BASE_URL_SETTING, config.publicBaseUrl);
   // While draining, every answer closes its connection, so keep-alive clients let go and the
   // server can finish closing without refusing anybody mid-request.
   let draining = false;

@@ -235,3 +235,32 @@ describe('SCIM edges an IdP runs into: methods, discovery filters, bearer challe
     });
   });
 });
+
+describe('resource locations behind a proxy', () => {
+  it('builds meta.location, Location and member $ref from PUBLIC_BASE_URL, whatever Host the request carried', async () => {
+    const h = await startHarness(undefined, { env: { PUBLIC_BASE_URL: 'https://scim.example.com/ledger/' } });
+    try {
+      const { token } = await h.tenantWithToken('proxied');
+      const base = '/tenants/proxied/scim/v2';
+      const user = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'behind@proxy.test' }, { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'http' });
+      const expected = `https://scim.example.com/ledger${base}/Users/${user.body.id}`;
+      expect(user.body.meta.location).toBe(expected);
+      expect(user.headers.get('location')).toBe(expected);
+      const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'proxied', members: [{ value: user.body.id }] });
+      expect(group.body.members[0].$ref).toBe(expected);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('without PUBLIC_BASE_URL, follows the proxy headers X-Forwarded-Proto and X-Forwarded-Host', async () => {
+    const h = await startHarness();
+    try {
+      const { token } = await h.tenantWithToken('forwarded');
+      const user = await h.scim(token, 'POST', '/tenants/forwarded/scim/v2/Users', { schemas: [USER_SCHEMA], userName: 'fwd@proxy.test' }, { 'X-Forwarded-Host': 'scim.example.org', 'X-Forwarded-Proto': 'https' });
+      expect(user.body.meta.location).toBe(`https://scim.example.org/tenants/forwarded/scim/v2/Users/${user.body.id}`);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -22,6 +22,12 @@ export interface LedgerConfig {
    * `timers` the SLA timers and alert delivery, `all` (one process) everything.
    */
   role: LedgerRole;
+  /**
+   * Scheme, host and optional path prefix the IdPs use to reach this service (behind a proxy or
+   * load balancer), e.g. https://scim.example.com. Locations and $refs are built from it; when
+   * unset, from the request's Host and X-Forwarded-* headers.
+   */
+  publicBaseUrl: string | null;
 }
 
 export const LEDGER_ROLES = ['all', 'api', 'projector', 'timers'] as const;
@@ -72,7 +78,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     ledgerOrigin: ledgerOrigin(env),
     checkpointIntervalSeconds: integer(env, 'CHECKPOINT_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600),
     role,
+    publicBaseUrl: publicBaseUrl(env),
   };
+}
+
+function publicBaseUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env['PUBLIC_BASE_URL']?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_BASE_URL', `must be an absolute http(s) URL such as https://scim.example.com (got "${raw}")`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_BASE_URL', `must be an http(s) URL without credentials, query or fragment (got "${raw}")`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** A whole-number variable within bounds, or its default when unset; shared by every config loader. */

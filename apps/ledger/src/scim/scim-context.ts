@@ -22,8 +22,18 @@ export function scimContext(request: ScimRequest): RequestContext {
 }
 
 /** The base URL the IdP used, so `meta.location` and `$ref` point where it can follow them. */
+/** Where bootstrap keeps PUBLIC_BASE_URL on the Express app, for baseUrlOf. */
+export const PUBLIC_BASE_URL_SETTING = 'scim-ledger public base url';
+
 export function baseUrlOf(request: Request): string {
-  const forwardedProto = request.headers['x-forwarded-proto'];
-  const proto = (Array.isArray(forwardedProto) ? forwardedProto[0] : forwardedProto)?.split(',')[0]?.trim() || request.protocol;
-  return `${proto}://${request.get('host') ?? 'localhost'}/tenants/${request.params['tenant']}/scim/v2`;
+  const configured = request.app?.get(PUBLIC_BASE_URL_SETTING) as string | null | undefined;
+  if (configured) return `${configured}/tenants/${request.params['tenant']}/scim/v2`;
+  // Without PUBLIC_BASE_URL, what the nearest proxy says (any client can set these headers).
+  const proto = firstForwarded(request.headers['x-forwarded-proto']) || request.protocol;
+  const host = firstForwarded(request.headers['x-forwarded-host']) || request.get('host') || 'localhost';
+  return `${proto}://${host}/tenants/${request.params['tenant']}/scim/v2`;
+}
+
+function firstForwarded(header: string | string[] | undefined): string | undefined {
+  return (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() || undefined;
 }

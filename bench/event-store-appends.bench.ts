@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from './lib/report';
 import { median, percentile, printTable, round } from './lib/stats';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -130,8 +131,9 @@ async function main(): Promise<void> {
   }
   console.log(`\nDurable single-event appends through the port, SQLite WAL synchronous=FULL, ${seconds}s per run`);
   printTable(rows);
-  mkdirSync(join(__dirname, 'results'), { recursive: true });
-  const file = join(__dirname, 'results', `event-store-appends-${new Date().toISOString().slice(0, 10)}.json`);
+  // The repository's bench/results, also when run from the compiled copy under node_modules/.cache.
+  mkdirSync(join(repoRoot(), 'bench', 'results'), { recursive: true });
+  const file = join(repoRoot(), 'bench', 'results', `event-store-appends-${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify({ benchmark: 'event-store-appends', at: new Date().toISOString(), seconds, rows }, null, 2));
   console.log(`\nwritten ${file}`);
 }

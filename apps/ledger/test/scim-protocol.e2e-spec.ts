@@ -106,6 +106,21 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
     });
   });
 
+  describe('RFC 7643 §4.1.2 a user\'s groups', () => {
+    it('lists groups held through nested groups as indirect, and finds the user by them', async () => {
+      const user = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'nested@conf.com' });
+      const team = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'nested-team', members: [{ value: user.body.id }] });
+      const dept = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'nested-dept', members: [{ value: team.body.id, type: 'Group' }] });
+      // A cycle back to the team must not loop.
+      await h.scim(token, 'PATCH', `${base}/Groups/${team.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: dept.body.id, type: 'Group' }] }] });
+      const read = await h.scim(token, 'GET', `${base}/Users/${user.body.id}`);
+      const groups = read.body.groups.map((g: { value: string; type: string }) => [g.value, g.type]).sort();
+      expect(groups).toEqual([[team.body.id, 'direct'], [dept.body.id, 'indirect']].sort());
+      const byDept = await h.scim(token, 'GET', `${base}/Users?filter=${encodeURIComponent(`groups.value eq "${dept.body.id}"`)}`);
+      expect(byDept.body.Resources.map((r: { id: string }) => r.id)).toEqual([user.body.id]);
+    });
+  });
+
   describe('§3.14 concurrent writes', () => {
     it('applies parallel unconditional PATCHes to one group and one user, each exactly once, without a 409', async () => {
       const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -178,9 +178,17 @@ export class ScimReadModel {
         .pluck(),
       membersOf: db.prepare('SELECT member_id, type, display FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       memberCount: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE tenant_id = ? AND group_id = ?'),
+      // Direct groups, then every group that holds one of those as a member, transitively (UNION
+      // stops at cycles); a group reached both ways counts as direct.
       groupsOfMember: db.prepare(
-        `SELECT g.group_id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.group_id = m.group_id
-         WHERE m.tenant_id = ? AND m.member_id = ? AND g.deleted = 0`,
+        `WITH RECURSIVE holders (group_id, direct) AS (
+           SELECT group_id, 1 FROM group_members WHERE tenant_id = @tenantId AND member_id = @memberId
+           UNION
+           SELECT m.group_id, 0 FROM group_members m JOIN holders h ON m.member_id = h.group_id WHERE m.tenant_id = @tenantId
+         )
+         SELECT g.group_id, g.display_name, MAX(h.direct) AS direct FROM holders h
+         JOIN groups g ON g.tenant_id = @tenantId AND g.group_id = h.group_id AND g.deleted = 0
+         GROUP BY g.group_id, g.display_name`,
       ),
       tenant: db.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: db.prepare('SELECT * FROM tenants ORDER BY tenant_id'),
@@ -535,11 +543,10 @@ export class ScimReadModel {
     return this.stmts.memberCount.get(tenantId, groupId)?.n ?? 0;
   }
 
-  groupsOfMember(tenantId: string, memberId: string): Array<{ groupId: string; displayName: string }> {
-    return (this.stmts.groupsOfMember.all(tenantId, memberId) as Array<{ group_id: string; display_name: string }>).map((r) => ({
-      groupId: r.group_id,
-      displayName: r.display_name,
-    }));
+  /** The groups `memberId` belongs to, directly or through nested groups (RFC 7643 §4.1.2). */
+  groupsOfMember(tenantId: string, memberId: string): Array<{ groupId: string; displayName: string; direct: boolean }> {
+    const rows = this.stmts.groupsOfMember.all({ tenantId, memberId }) as Array<{ group_id: string; display_name: string; direct: number }>;
+    return rows.map((r) => ({ groupId: r.group_id, displayName: r.display_name, direct: r.direct === 1 }));
   }
 }
 

@@ -33,7 +33,7 @@ export interface UserShape {
   version: number;
 }
 
-export function userResource(user: UserShape | UserRow, baseUrl: string, groups: Array<{ groupId: string; displayName: string }> = []): ScimResource {
+export function userResource(user: UserShape | UserRow, baseUrl: string, groups: Array<{ groupId: string; displayName: string; direct?: boolean }> = []): ScimResource {
   const schemas = [USER_SCHEMA];
   for (const key of Object.keys(user.attributes)) if (key.startsWith('urn:')) schemas.push(key);
   const resource: ScimResource = { schemas, id: user.userId };
@@ -42,7 +42,7 @@ export function userResource(user: UserShape | UserRow, baseUrl: string, groups:
   Object.assign(resource, user.attributes);
   resource['active'] = user.active;
   if (groups.length > 0) {
-    resource['groups'] = groups.map((g) => ({ value: g.groupId, display: g.displayName, $ref: `${baseUrl}/Groups/${g.groupId}`, type: 'direct' }));
+    resource['groups'] = groups.map((g) => ({ value: g.groupId, display: g.displayName, $ref: `${baseUrl}/Groups/${g.groupId}`, type: g.direct === false ? 'indirect' : 'direct' }));
   }
   resource['meta'] = {
     resourceType: 'User',

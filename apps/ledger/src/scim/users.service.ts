@@ -150,7 +150,9 @@ export class UsersService {
     await this.repository.execute<ReturnType<typeof evolveClaim>, ClaimEvent>(streamId, claimFolding, context, async ({ state }) => {
       const holderExists = state.holder === null || state.holder === ownerId ? true : await this.userStreamExists(context.tenant, state.holder);
       return decideClaim({ type: 'ClaimValue', attribute, value, ownerId, at: context.at.toISOString(), holderExists, abandonAfterMs: ABANDONED_CLAIM_MS }, state);
-    }, { retries: 5 });
+      // Most claimed values are new: decide without reading first; if the value has a claim
+      // stream after all, no_stream refuses the append and the claim is decided on what is there.
+    }, { retries: 5, fresh: true });
   }
 
   private async release(context: RequestContext, attribute: ClaimedAttribute, value: string, ownerId: string, reason: 'renamed' | 'deleted' | 'abandoned'): Promise<void> {

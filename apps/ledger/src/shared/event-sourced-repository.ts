@@ -80,8 +80,9 @@ export class EventSourcedRepository {
   ): Promise<Outcome<State, Event>> {
     const retries = options.retries ?? CONFLICT_RETRIES;
     for (let attempt = 0; ; attempt++) {
-      // A stream named after an id minted for this command cannot exist yet: no read, and
-      // no_stream (below) still guards the assumption.
+      // `fresh`: a stream that cannot exist yet (named after an id minted for this command) or
+      // seldom does (a uniqueness claim of a new value) is decided on without a read; no_stream
+      // (below) guards the assumption, and a conflict decides again on what the stream holds.
       const loaded = options.fresh && attempt === 0 ? { state: folding.initialState, revision: -1 } : await this.load(streamId, folding);
       const events = await decide(loaded);
       if (events.length === 0) return { ...loaded, events, position: 0n };

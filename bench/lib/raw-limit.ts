@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEventId } from '@ledger/eventstore';
-import { prepareDatabase } from '../../libs/eventstore/src/sqlite/sqlite-schema';
+import { WRITER_CHECKPOINT_PAGES, prepareDatabase } from '../../libs/eventstore/src/sqlite/sqlite-schema';
 import { percentile } from './stats';
 
 /** An event row exactly as the service stored it (the payload the limit re-inserts). */
@@ -72,7 +72,8 @@ export function rawInsertLimit(rows: EventRowTemplate[], writesPerCommit: number
   const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const db = new Database(join(dir, 'events.sqlite'));
   try {
-    prepareDatabase(db);
+    // Checkpoints as the store's writer thread takes them.
+    prepareDatabase(db, { checkpointPages: WRITER_CHECKPOINT_PAGES });
     const newStream = db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)');
     const insert = db.prepare(
       `INSERT INTO events (stream_key, stream_id, revision, event_id, type, schema_version, data, metadata, prev_hash, hash)

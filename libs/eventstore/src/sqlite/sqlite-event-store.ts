@@ -102,7 +102,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
-    prepareDatabase(this.db);
+    prepareDatabase(this.db, { checkpointPages: 0 });
     this.clock = options.clock ?? (() => new Date());
     this.maxBatch = options.maxBatch ?? 1024;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;

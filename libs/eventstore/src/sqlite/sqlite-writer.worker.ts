@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SqliteBatchWriter, packOutcomes, type WriteRequest } from './sqlite-batch-writer';
-import { prepareDatabase } from './sqlite-schema';
+import { WRITER_CHECKPOINT_PAGES, prepareDatabase } from './sqlite-schema';
 
 type Message = { id: number; batch: WriteRequest[] } | { close: true };
 
@@ -16,7 +16,7 @@ const MAX_MERGED_APPENDS = 4096;
 
 const port = parentPort!;
 const db = new Database((workerData as { path: string }).path);
-prepareDatabase(db);
+prepareDatabase(db, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const writer = new SqliteBatchWriter(db);
 
 function close(): void {

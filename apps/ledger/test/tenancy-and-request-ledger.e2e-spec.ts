@@ -119,6 +119,11 @@ describe('tenants, tokens and the request ledger', () => {
     expect(body.response).toMatchObject({ status: 200 });
     const [resource] = body.resources;
     expect(resource.events.map((e: { type: string }) => e.type)).toEqual(['UserAttributesChanged', 'UserDeactivated']);
+    // One append of two events: the ledger names each event's own position, not the last one twice.
+    const produced = body.request.produced as Array<{ type: string; position: string }>;
+    expect(produced.map((p) => p.type)).toEqual(['UserAttributesChanged', 'UserDeactivated']);
+    expect(produced.map((p) => p.position)).toEqual(resource.events.map((e: { position: string }) => String(e.position)));
+    expect(new Set(produced.map((p) => p.position)).size).toBe(2);
     expect(resource.before).toMatchObject({ active: true, attributes: { title: 'Analyst' } });
     expect(resource.after).toMatchObject({ active: false, attributes: { title: 'Manager' } });
   });

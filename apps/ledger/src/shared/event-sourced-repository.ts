@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DomainEvent } from '@ledger/domain';
-import { WrongExpectedRevision, type EventStore, type ExpectedRevision } from '@ledger/eventstore';
+import { WrongExpectedRevision, type AppendResult, type EventStore, type ExpectedRevision } from '@ledger/eventstore';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { metadataOf, type RequestContext } from './request-context';
 
@@ -87,19 +87,33 @@ export class EventSourcedRepository {
       const events = await decide(loaded);
       if (events.length === 0) return { ...loaded, events, position: 0n };
       const expected = options.expected ?? (loaded.revision < 0 ? 'no_stream' : loaded.revision);
+      let result: AppendResult;
       try {
         const metadata = metadataOf(context);
-        const result = await this.store.append(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata })), expected);
-        const state = events.reduce(folding.evolve, loaded.state);
-        for (const event of events) context.produced?.push({ streamId, type: event.type, position: result.position.toString() });
-        this.remember(streamId, { state, revision: result.nextRevision });
-        return { state, revision: result.nextRevision, events, position: result.position };
+        result = await this.store.append(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata })), expected);
       } catch (error) {
         this.cache.delete(streamId);
         if (!(error instanceof WrongExpectedRevision) || attempt >= retries || options.expected !== undefined) throw error;
         await afterConflict(attempt);
+        continue;
       }
+      const state = events.reduce(folding.evolve, loaded.state);
+      this.remember(streamId, { state, revision: result.nextRevision });
+      if (context.produced) context.produced.push(...(await this.producedBy(streamId, events, result)));
+      return { state, revision: result.nextRevision, events, position: result.position };
     }
+  }
+
+  /**
+   * Each appended event with its own global position, for the request ledger. The store answers
+   * with the last event's position only, and positions of one append need not be consecutive
+   * (EventStoreDB), so an append of several events reads them back.
+   */
+  private async producedBy(streamId: string, events: DomainEvent[], result: AppendResult): Promise<Array<{ streamId: string; type: string; position: string }>> {
+    if (events.length === 1) return [{ streamId, type: events[0]!.type, position: result.position.toString() }];
+    const first = result.nextRevision - events.length + 1;
+    const written = await this.store.readStream(streamId, { fromRevision: first, maxCount: events.length });
+    return written.map((event) => ({ streamId, type: event.type, position: event.position.toString() }));
   }
 
   private remember(streamId: string, entry: CachedState): void {

@@ -72,7 +72,7 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
   const caseOf = async (caseId: string) => (await h.admin('GET', `/tenants/${tenant}/sla/cases/${caseId}`)).body;
   const store = () => h.ledger.app.get<symbol, EventStore>(EVENT_STORE);
 
-  it('keeps policies as versions, refuses a routing key written into the policy, and explains a bad one', async () => {
+  it('keeps policies as versions, keeps an inline routing key out of the policy event, and explains a bad one', async () => {
     const unauthenticated = await fetch(`${h.url}/admin/tenants/${tenant}/sla-policy`);
     expect(unauthenticated.status).toBe(401);
     expect((await h.admin('GET', `/admin/tenants/${tenant}/sla-policy`)).status).toBe(404);
@@ -81,11 +81,11 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ tenant, version: 1, changed: true });
     expect(first.body.policy.routes[0]).toEqual({ type: 'pagerduty', routingKeyEnv: ROUTING_KEY_ENV, url: `${pagerDuty.url}/v2/enqueue` });
-    // A policy is an event, and events are exported and published: the key itself is refused.
-    const inline = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'pagerduty', routingKey: ROUTING_KEY }] });
-    expect(inline.status).toBe(400);
-    expect(inline.body.message).toContain('routes[0].routingKey is refused');
-    expect(inline.body.message).toContain('routingKeyEnv');
+    // A key and an environment variable for one route: which one was meant?
+    const both = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'pagerduty', routingKey: ROUTING_KEY, routingKeyEnv: ROUTING_KEY_ENV }] });
+    expect(both.status).toBe(400);
+    expect(both.body.message).toContain('routes[0].routingKey');
+    expect(JSON.stringify(both.body)).not.toContain(ROUTING_KEY);
     const withPassword = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'webhook', url: 'https://ops:hunter2@hooks.example.com/sla' }] });
     expect(withPassword.status).toBe(400);
     expect(withPassword.body.message).toContain('routes[0].url must not carry a user name or password');
@@ -100,6 +100,29 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     const shown = await h.admin('GET', `/admin/tenants/${tenant}/sla-policy`);
     expect(shown.body).toMatchObject({ version: 1, policy: { leaver: { windowSeconds: 2, scope: 'privileged' }, downstreamTargets: [] } });
     expect((await h.admin('GET', `/admin/tenants/${tenant}/sla-policy?version=1`)).body.version).toBe(1);
+  });
+
+  it('takes the PagerDuty key inline, as DESIGN.md shows it: pages with it, and keeps it out of the log and the API', async () => {
+    const inlineKey = 'R-inline-0123456789abcdef0123456789ab';
+    const inlinePolicy = { ...policy(1), routes: [{ type: 'pagerduty', routingKey: inlineKey, url: `${pagerDuty.url}/v2/enqueue` }] };
+    const set = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, inlinePolicy);
+    expect(set.status).toBe(200);
+    expect(set.body.policy.routes[0]).toEqual({ type: 'pagerduty', routingKeyRef: expect.stringMatching(/^rk_/), url: `${pagerDuty.url}/v2/enqueue` });
+    expect((await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, inlinePolicy)).body.changed).toBe(false);
+
+    const carol = await employee();
+    expect((await terminate(carol.userName)).status).toBe(202);
+    const [page] = await pagerDuty.waitFor(1, (r) => r.body.event_action === 'trigger', 10_000);
+    expect(page!.body.routing_key).toBe(inlineKey);
+    await deactivate(carol.id);
+    await removeFrom(carol.adminGroup, carol.id);
+    const [resolve] = await pagerDuty.waitFor(1, (r) => r.body.event_action === 'resolve', 10_000);
+    expect(resolve!.body.routing_key).toBe(inlineKey);
+
+    const log = await store().readAll({ maxCount: 100_000 });
+    expect(JSON.stringify(log.map((e) => [e.data, e.metadata]))).not.toContain(inlineKey);
+    expect(JSON.stringify((await h.admin('GET', `/admin/tenants/${tenant}/sla-policy`)).body)).not.toContain(inlineKey);
+    await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(2));
   });
 
   it('a leaver whose access is removed inside the window closes in time and pages nobody', async () => {

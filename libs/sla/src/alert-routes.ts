@@ -32,6 +32,8 @@ export interface DeliveryResult {
 export interface AlertRouteSenderOptions {
   /** Where `pagerduty.routingKeyEnv` is looked up. */
   env?: NodeJS.ProcessEnv;
+  /** Where `pagerduty.routingKeyRef` is looked up (the replica's RouteSecretStore). */
+  secret?: (ref: string) => string | undefined;
   timeoutMs?: number;
   /** The Kafka route's publisher; without one the route fails (and retries) with a clear reason. */
   publisher?: MessagePublisher | null;
@@ -54,8 +56,13 @@ export class AlertRouteSender {
   async send(route: AlertRoute, context: AlertContext): Promise<DeliveryResult> {
     switch (route.type) {
       case 'pagerduty': {
-        const key = route.routingKey ?? (route.routingKeyEnv ? this.env[route.routingKeyEnv] : undefined);
-        if (!key) return { delivered: false, statusCode: null, error: `the routing key variable ${route.routingKeyEnv ?? ''} is not set` };
+        const key = route.routingKey ?? (route.routingKeyEnv ? this.env[route.routingKeyEnv] : route.routingKeyRef ? this.options.secret?.(route.routingKeyRef) : undefined);
+        if (!key) {
+          const error = route.routingKeyEnv
+            ? `the routing key variable ${route.routingKeyEnv} is not set`
+            : `the routing key ${route.routingKeyRef ?? ''} is not in this replica's DATA_DIR (route-secrets.json); with several replicas, give the key by routingKeyEnv`;
+          return { delivered: false, statusCode: null, error };
+        }
         return this.post(route.url ?? PAGERDUTY_EVENTS_URL, pagerDutyEvent(key, context), {});
       }
       case 'alertmanager':

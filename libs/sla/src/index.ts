@@ -7,3 +7,4 @@ export * from './alert-routes';
 export * from './alert.dispatcher';
 export * from './sla-report';
 export * from './sla-runtime';
+export * from './route-secrets';

@@ -28,6 +28,8 @@ export interface SlaRuntimeOptions {
   ownsPublisher?: boolean;
   alertsTopic?: string;
   env?: NodeJS.ProcessEnv;
+  /** Routing keys kept outside the log (RouteSecretStore.get). */
+  secret?: (ref: string) => string | undefined;
   /** Where the `log` route writes. */
   log?: (entry: Record<string, unknown>) => void;
   onError?: (error: Error, part: 'projection' | 'timer' | 'delivery') => void;
@@ -72,6 +74,7 @@ export class SlaRuntime {
       cases: this.cases,
       sender: new AlertRouteSender({
         env: options.env,
+        secret: options.secret,
         timeoutMs: options.deliveryTimeoutMs,
         publisher: options.publisher ?? null,
         alertsTopic: options.alertsTopic,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Module, Optional, type OnModuleDestroy, typ
 import type { EventStore } from '@ledger/eventstore';
 import { createKafkaClient, KafkajsMessagePublisher } from '@ledger/kafka';
 import { kafkaSettings } from '../kafka/kafka-settings';
-import { SlaRuntime } from '@ledger/sla';
+import { RouteSecretStore, SlaRuntime } from '@ledger/sla';
 import { join } from 'node:path';
 import { runsSlaTimers, type LedgerConfig } from '../config/config';
 import { EVENT_STORE, LEDGER_CONFIG } from '../infrastructure/tokens';
@@ -14,7 +14,7 @@ import { SlaReportsController } from './sla-reports.controller';
 import { slaConfigFromEnv } from './sla.config';
 import { SlaService } from './sla.service';
 
-function createSlaRuntime(store: EventStore, config: LedgerConfig): SlaRuntime {
+function createSlaRuntime(store: EventStore, config: LedgerConfig, secrets: RouteSecretStore): SlaRuntime {
   const sla = slaConfigFromEnv();
   const logger = new Logger('SlaAlerts');
   const kafka = kafkaSettings(config);
@@ -31,6 +31,7 @@ function createSlaRuntime(store: EventStore, config: LedgerConfig): SlaRuntime {
     publisher,
     ownsPublisher: true,
     alertsTopic: kafka?.alertsTopic,
+    secret: (ref) => secrets.get(ref),
     log: (entry) => logger.warn(entry),
     onError: (error, part) => logger.error(`SLA ${part}: ${error.message}`),
   });
@@ -62,7 +63,8 @@ export class SlaLifecycle implements OnModuleInit, OnModuleDestroy {
 @Module({
   controllers: [SlaPolicyController, LifecycleSignalsController, SlaReportsController],
   providers: [
-    { provide: SlaRuntime, useFactory: createSlaRuntime, inject: [EVENT_STORE, LEDGER_CONFIG] },
+    { provide: RouteSecretStore, useFactory: (config: LedgerConfig) => new RouteSecretStore(join(config.dataDir, 'route-secrets.json')), inject: [LEDGER_CONFIG] },
+    { provide: SlaRuntime, useFactory: createSlaRuntime, inject: [EVENT_STORE, LEDGER_CONFIG, RouteSecretStore] },
     SlaLifecycle,
     SlaService,
     SignalAuthGuard,

@@ -17,7 +17,7 @@ import {
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/eventstore';
 import { ScimReadModel, type UserRow } from '@ledger/projections';
-import { SlaRuntime } from '@ledger/sla';
+import { RouteSecretStore, SlaRuntime, keepInlineRoutingKeys } from '@ledger/sla';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { EventSourcedRepository } from '../shared/event-sourced-repository';
@@ -58,12 +58,15 @@ export class SlaService {
     private readonly readModel: ScimReadModel,
     private readonly tenancy: TenancyService,
     private readonly runtime: SlaRuntime,
+    private readonly secrets: RouteSecretStore,
   ) {}
 
   async setPolicy(context: RequestContext, tenant: string, document: unknown): Promise<PolicyView & { changed: boolean }> {
     this.tenancy.requireTenant(tenant);
+    // DESIGN's shape takes the PagerDuty key inline; the event gets a reference to it instead.
+    const policy = keepInlineRoutingKeys(document, tenant, this.secrets);
     const outcome = await this.repository.execute<SlaPolicyState, SlaPolicyEvent>(slaStreams.policy(tenant), policyFolding, context, ({ state }) =>
-      decideSlaPolicy({ type: 'SetSlaPolicy', tenant, policy: document, at: context.at.toISOString() }, state),
+      decideSlaPolicy({ type: 'SetSlaPolicy', tenant, policy, at: context.at.toISOString() }, state),
     );
     return { ...view(tenant, outcome.state), changed: outcome.events.length > 0 };
   }

@@ -44,7 +44,7 @@ describe('SLA policy decider', () => {
     })).thenThrows(new InvalidCommand(
       'invalid SLA policy: policy has an unknown field "windowSecond"; leaver.windowSeconds must be a whole number of seconds between 1 and 31622400; ' +
       'leaver.severity must be one of critical, error, warning, info; leaver.privilegedGroups must name at least one group when scope is "privileged"; ' +
-      'routes[0] needs routingKeyEnv, naming the environment variable that holds the routing key; routes[1].url must be an absolute http(s) URL; ' +
+      'routes[0] needs routingKey (the Events API v2 integration key, kept outside the event log) or routingKeyEnv (the environment variable that holds it); routes[1].url must be an absolute http(s) URL; ' +
       'routes[2].type must be one of pagerduty, alertmanager, webhook, kafka, log',
     )));
 
@@ -55,8 +55,17 @@ describe('SLA policy decider', () => {
   });
 
   it('refuses a routing key or URL credentials written into the policy: policies are events, and events are published', () => {
-    given([]).when(set({ routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }] })).thenThrows(/routes\[0\]\.routingKey is refused.*routingKeyEnv/);
+    // The API swaps an inline key for a reference before deciding: a key that reaches the decider is never recorded.
+    given([]).when(set({ routes: [{ type: 'pagerduty', routingKey: 'R0123456789abcdef0123456789abcd' }] })).thenThrows(/routes\[0\]\.routingKey/);
     given([]).when(set({ routes: [{ type: 'alertmanager', url: 'https://am:secret@alerts.example.com' }] })).thenThrows(/routes\[0\]\.url must not carry a user name or password/);
+  });
+
+  it('takes a routing key by reference into the secret store, but not together with an environment variable', () => {
+    given([]).when(set({ routes: [{ type: 'pagerduty', routingKeyRef: 'rk_0123456789abcdefABCDEF' }] })).thenState((state) => {
+      expect(state.policy?.routes).toEqual([{ type: 'pagerduty', routingKeyRef: 'rk_0123456789abcdefABCDEF' }]);
+    });
+    given([]).when(set({ routes: [{ type: 'pagerduty', routingKeyRef: 'rk_0123456789abcdefABCDEF', routingKeyEnv: 'PD_KEY' }] })).thenThrows(/routingKeyEnv or routingKeyRef, not both/);
+    given([]).when(set({ routes: [{ type: 'pagerduty', routingKeyRef: 'the-key-itself' }] })).thenThrows(/routingKeyRef must be a reference/);
   });
 
   it('shows a routing key kept by an older policy only by its last characters', () => {

@@ -34,10 +34,12 @@ export interface MoverRule extends LifecycleRule {
 
 export type AlertRoute =
   /**
-   * routingKey (the key itself) is only read from policies recorded before it was refused: a
-   * policy is an event, and events are exported and published, so secrets stay in the environment.
+   * The key comes from an environment variable (routingKeyEnv) or from the service's secret store
+   * (routingKeyRef: the API takes an inline routingKey and keeps it there). A policy is an event,
+   * and events are exported and published, so the key itself is never in one; routingKey is only
+   * read from policies recorded before that rule.
    */
-  | { type: 'pagerduty'; name?: string; routingKey?: string; routingKeyEnv?: string; url?: string }
+  | { type: 'pagerduty'; name?: string; routingKey?: string; routingKeyEnv?: string; routingKeyRef?: string; url?: string }
   | { type: 'alertmanager'; name?: string; url: string }
   | { type: 'webhook'; name?: string; url: string }
   | { type: 'kafka'; name?: string; topic?: string }
@@ -56,7 +58,7 @@ export interface SlaPolicy {
 
 const LIMITS = { windowSeconds: 366 * 24 * 3600, listLength: 1000, textLength: 256, routes: 20, urlLength: 2048 } as const;
 const ROUTE_KEYS: Record<AlertRouteType, readonly string[]> = {
-  pagerduty: ['type', 'name', 'routingKey', 'routingKeyEnv', 'url'],
+  pagerduty: ['type', 'name', 'routingKey', 'routingKeyEnv', 'routingKeyRef', 'url'],
   alertmanager: ['type', 'name', 'url'],
   webhook: ['type', 'name', 'url'],
   kafka: ['type', 'name', 'topic'],
@@ -64,6 +66,7 @@ const ROUTE_KEYS: Record<AlertRouteType, readonly string[]> = {
 };
 const RULE_KEYS = ['windowSeconds', 'severity', 'scope', 'privilegedGroups'];
 const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
+const SECRET_REF = /^rk_[A-Za-z0-9_-]{16,64}$/;
 const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -174,16 +177,20 @@ function route(raw: unknown, path: string, problems: string[]): AlertRoute | nul
   switch (routeType) {
     case 'pagerduty': {
       const env = raw['routingKeyEnv'];
+      const ref = raw['routingKeyRef'];
       if (raw['routingKey'] !== undefined) {
-        problems.push(
-          `${path}.routingKey is refused: the policy is kept in the event log, which is exported and published, so the key would leak; ` +
-            'put the key in an environment variable of the service and name it in routingKeyEnv',
-        );
-      } else if (env === undefined) problems.push(`${path} needs routingKeyEnv, naming the environment variable that holds the routing key`);
+        // The API keeps an inline key in its secret store before the policy gets here; what is
+        // left is a key given together with routingKeyEnv, or one that is not a string.
+        problems.push(`${path}.routingKey must be a non-empty string, and not given together with routingKeyEnv: give one of them`);
+      } else if (env === undefined && ref === undefined) {
+        problems.push(`${path} needs routingKey (the Events API v2 integration key, kept outside the event log) or routingKeyEnv (the environment variable that holds it)`);
+      } else if (env !== undefined && ref !== undefined) problems.push(`${path} takes routingKeyEnv or routingKeyRef, not both`);
       if (env !== undefined && (typeof env !== 'string' || !ENV_NAME.test(env))) problems.push(`${path}.routingKeyEnv must name an environment variable (A-Z, 0-9, _)`);
+      if (ref !== undefined && (typeof ref !== 'string' || !SECRET_REF.test(ref))) problems.push(`${path}.routingKeyRef must be a reference the service gave out (rk_...)`);
       return {
         type: 'pagerduty', ...named,
         ...(typeof env === 'string' ? { routingKeyEnv: env } : {}),
+        ...(typeof ref === 'string' ? { routingKeyRef: ref } : {}),
         ...(typeof url === 'string' ? { url } : {}),
       };
     }

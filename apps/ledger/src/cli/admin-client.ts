@@ -1,27 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CliArgs, CliIo } from './cli-command';
 import { flag } from './cli-command';
 
-/**
- * The CLI does what the admin API does, over HTTP: `--url` (or LEDGER_URL, default
- * http://127.0.0.1:$PORT) and the admin token from ADMIN_TOKEN or DATA_DIR/admin-token.
- */
+/** Printed by --help; AdminClient.from follows it, in this order. */
+export const ADMIN_CONNECTION_HELP = [
+  'Admin commands (tenants, tokens, auditors, sla) call the running service over HTTP:',
+  '  service URL:  --url, else LEDGER_URL, else http://127.0.0.1:$PORT (PORT defaults to 3000)',
+  '  admin token:  --admin-token, else ADMIN_TOKEN, else the file <DATA_DIR>/admin-token that the',
+  '                service wrote on first start (DATA_DIR from --data-dir, else DATA_DIR, else ./data)',
+  '  The token is never printed. --admin-token is visible to other local users in the process list;',
+  '  prefer ADMIN_TOKEN or --data-dir.',
+  'Offline commands (projections, verify --store) open DATA_DIR directly: --data-dir, else DATA_DIR, else ./data.',
+];
+
+/** The CLI does what the admin API does, over HTTP. */
 export class AdminClient {
-  constructor(private readonly baseUrl: string, private readonly token: string) {}
+  constructor(private readonly baseUrl: string, private readonly token: string, private readonly urlSource: string) {}
 
   static from(args: CliArgs, io: CliIo): AdminClient {
-    const url = flag(args, 'url') ?? io.env['LEDGER_URL'] ?? `http://127.0.0.1:${io.env['PORT'] ?? '3000'}`;
-    let token = io.env['ADMIN_TOKEN']?.trim();
-    if (!token) {
-      const file = join(io.env['DATA_DIR'] ?? './data', 'admin-token');
-      try {
-        token = readFileSync(file, 'utf8').trim();
-      } catch {
-        throw new Error(`no admin token: set ADMIN_TOKEN or run where ${file} exists`);
-      }
-    }
-    return new AdminClient(url.replace(/\/$/, ''), token);
+    const [url, urlSource] = flag(args, 'url') !== undefined
+      ? [flag(args, 'url')!, '--url']
+      : io.env['LEDGER_URL']
+        ? [io.env['LEDGER_URL'], 'LEDGER_URL']
+        : [`http://127.0.0.1:${io.env['PORT'] ?? '3000'}`, io.env['PORT'] ? 'PORT' : 'the default port'];
+    return new AdminClient(url.replace(/\/$/, ''), adminToken(args, io), urlSource);
   }
 
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -33,7 +36,7 @@ export class AdminClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new Error(`cannot reach the service at ${this.baseUrl} (${(error as Error).message}); is it running?`);
+      throw new Error(`cannot reach the service at ${this.baseUrl} (from ${this.urlSource}: ${(error as Error).message}); is it running? Point at it with --url or LEDGER_URL`);
     }
     const text = await response.text();
     let parsed: unknown = text;
@@ -48,4 +51,22 @@ export class AdminClient {
     }
     return { status: response.status, body: parsed as any };
   }
+}
+
+function adminToken(args: CliArgs, io: CliIo): string {
+  const given = flag(args, 'admin-token')?.trim() || io.env['ADMIN_TOKEN']?.trim();
+  if (given) return given;
+  const file = resolve(join(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data', 'admin-token'));
+  let stored = '';
+  let problem = 'is empty';
+  try {
+    stored = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  if (stored) return stored;
+  throw new Error(
+    `no admin token: --admin-token is not given, ADMIN_TOKEN is not set, and ${file} ${problem}. ` +
+      `Give --data-dir <the service's DATA_DIR> (or DATA_DIR=...), or set ADMIN_TOKEN to the token the service printed on first start`,
+  );
 }

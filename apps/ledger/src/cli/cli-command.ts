@@ -4,6 +4,12 @@ export interface CliCommand {
   name: string[];
   usage: string;
   summary: string;
+  /** Flags that take a value; any other flag is refused, so a typo is not silently ignored. */
+  flags: string[];
+  /** Flags that take no value, e.g. --resume. */
+  switches?: string[];
+  /** Whether words after the name are arguments (else they are refused). */
+  positional?: boolean;
   run(args: CliArgs, io: CliIo): Promise<number>;
 }
 
@@ -17,6 +23,9 @@ export interface CliIo {
   err(line: string): void;
   env: NodeJS.ProcessEnv;
 }
+
+/** How admin commands reach the service; see AdminClient.from. */
+export const ADMIN_FLAGS = ['url', 'admin-token', 'data-dir'];
 
 export function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = [];
@@ -34,6 +43,21 @@ export function parseArgs(argv: string[]): CliArgs {
 }
 
 export class CliUsageError extends Error {}
+
+/** Refuses flags and arguments the command does not take, naming the first one. */
+export function checkArgs(command: CliCommand, args: CliArgs): void {
+  const switches = command.switches ?? [];
+  for (const [name, value] of Object.entries(args.flags)) {
+    if (command.flags.includes(name)) {
+      if (value === true) throw new CliUsageError(`--${name} needs a value`);
+    } else if (switches.includes(name)) {
+      if (value !== true) throw new CliUsageError(`--${name} takes no value (got '${value}')`);
+    } else {
+      throw new CliUsageError(`unknown flag --${name} for '${command.name.join(' ')}'`);
+    }
+  }
+  if (!command.positional && args.positional.length > 0) throw new CliUsageError(`unexpected argument '${args.positional[0]}' for '${command.name.join(' ')}'`);
+}
 
 export function flag(args: CliArgs, name: string): string | undefined {
   const value = args.flags[name];

@@ -47,10 +47,10 @@ export const projectionCommands: CliCommand[] = [
   {
     name: ['projections', 'rebuild'],
     usage: 'projections rebuild [--only scim-read-model,audit,<audit projection>...] [--data-dir ./data]',
+    flags: ['only', 'data-dir'],
     summary: 'replay the log into the read models from zero, offline on DATA_DIR (stop the service first)',
     async run(args, io) {
       const only = flag(args, 'only')?.split(',').map((s) => s.trim()).filter(Boolean);
-      if (args.flags['only'] === true) throw new CliUsageError('--only needs a comma-separated list of projections');
       const { store, dataDir, url } = await openStore(args, io);
       try {
         const auditNames = auditProjectionNames(dataDir);
@@ -88,6 +88,7 @@ export const projectionCommands: CliCommand[] = [
   {
     name: ['projections', 'status'],
     usage: 'projections status [--data-dir ./data]',
+    flags: ['data-dir'],
     summary: 'show how far each read model is behind the log (offline, on DATA_DIR)',
     async run(args, io) {
       const { store, dataDir } = await openStore(args, io);

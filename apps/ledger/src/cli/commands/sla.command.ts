@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { AdminClient } from '../admin-client';
-import { CliUsageError, flag, requiredFlag, type CliCommand } from '../cli-command';
+import { ADMIN_FLAGS, CliUsageError, flag, requiredFlag, type CliCommand } from '../cli-command';
 
 export const slaCommands: CliCommand[] = [
   {
     name: ['sla', 'policy', 'set'],
     usage: 'sla policy set --tenant acme --file policy.json',
+    flags: ['tenant', 'file', ...ADMIN_FLAGS],
     summary: 'set the lifecycle SLA policy (windows, privileged groups, alert routes); see deploy/sla-policy.example.json',
     async run(args, io) {
       const tenant = requiredFlag(args, 'tenant');
@@ -24,6 +25,7 @@ export const slaCommands: CliCommand[] = [
   {
     name: ['sla', 'policy', 'show'],
     usage: 'sla policy show --tenant acme [--version 2]',
+    flags: ['tenant', 'version', ...ADMIN_FLAGS],
     summary: 'print the SLA policy (routing keys show only their last characters)',
     async run(args, io) {
       const tenant = requiredFlag(args, 'tenant');
@@ -38,6 +40,7 @@ export const slaCommands: CliCommand[] = [
   {
     name: ['sla', 'cases'],
     usage: 'sla cases --tenant acme [--status open|breached|closed|all] [--limit 100]',
+    flags: ['tenant', 'status', 'limit', ...ADMIN_FLAGS],
     summary: 'list lifecycle SLA cases, newest first',
     async run(args, io) {
       const tenant = requiredFlag(args, 'tenant');
@@ -51,6 +54,7 @@ export const slaCommands: CliCommand[] = [
   {
     name: ['sla', 'report'],
     usage: 'sla report --tenant acme [--from 2026-03-01] [--to 2026-04-01] [--format json|csv]',
+    flags: ['tenant', 'from', 'to', 'format', ...ADMIN_FLAGS],
     summary: 'SLA report for a period: share within window, p50/p95 time to complete, every breach with its timeline',
     async run(args, io) {
       const tenant = requiredFlag(args, 'tenant');

@@ -1,10 +1,11 @@
 import { AdminClient } from '../admin-client';
-import { requiredFlag, flag, type CliCommand } from '../cli-command';
+import { ADMIN_FLAGS, requiredFlag, flag, type CliCommand } from '../cli-command';
 
 export const tenantCommands: CliCommand[] = [
   {
     name: ['tenants', 'create'],
     usage: 'tenants create --id acme [--name "Acme Ltd"]',
+    flags: ['id', 'name', ...ADMIN_FLAGS],
     summary: 'create a tenant',
     async run(args, io) {
       const id = requiredFlag(args, 'id');
@@ -16,6 +17,7 @@ export const tenantCommands: CliCommand[] = [
   {
     name: ['tenants', 'list'],
     usage: 'tenants list',
+    flags: ADMIN_FLAGS,
     summary: 'list tenants',
     async run(args, io) {
       const { body } = await AdminClient.from(args, io).call('GET', '/admin/tenants');
@@ -26,6 +28,7 @@ export const tenantCommands: CliCommand[] = [
   {
     name: ['tenants', 'describe'],
     usage: 'tenants describe --id acme',
+    flags: ['id', ...ADMIN_FLAGS],
     summary: 'show a tenant and its tokens',
     async run(args, io) {
       const { body } = await AdminClient.from(args, io).call('GET', `/admin/tenants/${encodeURIComponent(requiredFlag(args, 'id'))}`);
@@ -36,6 +39,8 @@ export const tenantCommands: CliCommand[] = [
   {
     name: ['tenants', 'suspend'],
     usage: 'tenants suspend --id acme [--reason "..."] | tenants suspend --id acme --resume',
+    flags: ['id', 'reason', ...ADMIN_FLAGS],
+    switches: ['resume'],
     summary: 'suspend (or --resume) a tenant: its SCIM requests get 403 while suspended',
     async run(args, io) {
       const id = requiredFlag(args, 'id');

@@ -21,11 +21,13 @@ export const verifyCommands: CliCommand[] = [
   {
     name: ['verify'],
     usage: 'verify <bundle.jsonl> --public-key <ledger.pem> | verify --store [--data-dir DIR] [--public-key <ledger.pem>]',
+    flags: ['public-key', 'data-dir'],
+    switches: ['store'],
+    positional: true,
     summary: 'check an evidence bundle, or the whole local SQLite store, offline: hash chains, Merkle proofs, checkpoint signatures',
     async run(args, io) {
       const keyPath = flag(args, 'public-key');
       if (args.flags['store'] !== undefined) {
-        if (args.flags['store'] !== true) throw new CliUsageError('--store takes no value; the directory goes in --data-dir');
         const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
         const pem = keyPath ? readInput(keyPath, 'public key', io) : null;
         if (keyPath && pem === null) return UNREADABLE;

@@ -1,4 +1,7 @@
 import { tempDir, type TempDir } from '@ledger/testing';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/run-cli';
@@ -78,6 +81,39 @@ describe('projections CLI on a stopped service', () => {
     expect(one.code).toBe(0);
     expect(one.out).not.toContain('scim-read-model');
     expect((await cli('projections', 'rebuild', '--only', 'bogus')).code).toBe(64);
+    expect(await ask()).toEqual(answersBefore);
+  });
+
+  it('refuses to rebuild while another process has DATA_DIR open, before changing anything', async () => {
+    // Stands in for the running service: a process holding an idle connection, which SQLite cannot see.
+    const holder = spawn(process.execPath, ['-e', "new (require('better-sqlite3'))(process.argv[1]); console.log('open'); setInterval(() => {}, 1000)", join(dir.path, 'read-model.sqlite')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(holder.stdout!, 'data');
+      const refused = await cli('projections', 'rebuild');
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('the service (or another process) has DATA_DIR open; stop it before a rebuild');
+      expect(refused.err).toContain(`process ${holder.pid}`);
+      expect(refused.out).not.toContain('position');
+    } finally {
+      holder.kill();
+      await once(holder, 'exit');
+    }
+    expect(await ask()).toEqual(answersBefore);
+  });
+
+  it('says to stop the service when SQLite reports the database locked during a rebuild', async () => {
+    // In this process, so the /proc check passes it by and SQLite's own lock is what is met.
+    const writer = new Database(join(dir.path, 'audit.sqlite'));
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const locked = await cli('projections', 'rebuild', '--only', 'audit');
+      expect(locked.code).toBe(1);
+      expect(locked.err).toContain('the service (or another process) has DATA_DIR open; stop it before a rebuild, then run the rebuild again');
+      expect(locked.err).toContain('database is locked');
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
     expect(await ask()).toEqual(answersBefore);
   });
 

@@ -1,6 +1,6 @@
 import { openEventStore, type EventStore } from '@ledger/eventstore';
 import { AuditReadModel, ReadModelProjector, ScimReadModel, rebuildAuditOnThread } from '@ledger/projections';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliUsageError, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
 
@@ -12,6 +12,47 @@ async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore;
   const url = io.env['EVENT_STORE_URL']?.trim() || undefined;
   if (!url && !existsSync(join(dataDir, 'events.sqlite'))) throw new Error(`no event store in ${dataDir} (set DATA_DIR or --data-dir)`);
   return { store: await openEventStore({ url, dataDir }), dataDir, url };
+}
+
+const DATABASES = ['events.sqlite', 'read-model.sqlite', 'audit.sqlite'];
+
+/**
+ * Other processes (the service, another rebuild) with a DATA_DIR database open, found through
+ * /proc on Linux. SQLite cannot tell: an idle connection holds no lock, and the SCIM read model
+ * is rebuilt in place, under the service's feet.
+ */
+function processesUsing(dataDir: string): number[] {
+  if (process.platform !== 'linux' || !existsSync(dataDir)) return [];
+  const dir = realpathSync(dataDir);
+  const files = new Set(DATABASES.flatMap((name) => ['', '-wal', '-shm'].map((suffix) => join(dir, `${name}${suffix}`))));
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue; // another user's process, or gone
+    }
+    if (fds.some((fd) => files.has(linkTarget(`/proc/${entry}/fd/${fd}`) ?? ''))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+const STOP_FIRST = 'the service (or another process) has DATA_DIR open; stop it before a rebuild';
+
+/** SQLite reports a concurrent user late, as a busy or locked database. */
+function isLocked(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'SQLITE_BUSY' || /database is locked|SQLITE_BUSY|open in another process/i.test(message ?? '');
 }
 
 /** Opened and closed again: the rebuild thread must be the only one with the audit file open. */
@@ -51,7 +92,10 @@ export const projectionCommands: CliCommand[] = [
     summary: 'replay the log into the read models from zero, offline on DATA_DIR (stop the service first)',
     async run(args, io) {
       const only = flag(args, 'only')?.split(',').map((s) => s.trim()).filter(Boolean);
-      const { store, dataDir, url } = await openStore(args, io);
+      const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
+      const users = processesUsing(dataDir);
+      if (users.length > 0) throw new Error(`${STOP_FIRST}: process ${users.join(', ')} has files in ${dataDir} open. Nothing was changed`);
+      const { store, url } = await openStore(args, io);
       try {
         const auditNames = auditProjectionNames(dataDir);
         const unknown = (only ?? []).filter((n) => n !== SCIM && n !== 'audit' && !auditNames.includes(n));
@@ -80,6 +124,9 @@ export const projectionCommands: CliCommand[] = [
         const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
         if (failed) throw failed.reason;
         return 0;
+      } catch (error) {
+        if (isLocked(error)) throw new Error(`${STOP_FIRST}, then run the rebuild again (${dataDir}: ${(error as Error).message})`);
+        throw error;
       } finally {
         await store.close();
       }

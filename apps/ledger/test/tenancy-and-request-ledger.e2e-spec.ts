@@ -46,6 +46,11 @@ describe('tenants, tokens and the request ledger', () => {
     const afterExpiry = await h.scim(token, 'GET', users('authco'));
     expect(afterExpiry.status).toBe(401);
     expect(afterExpiry.body.detail).toMatch(/expired at 2020-01-01/);
+    // Issued already expired, a token could never work: refused rather than handed out.
+    const stillborn = await h.admin('POST', '/admin/tenants/authco/tokens', { name: 'late', idp: 'entra', expiresAt: '2020-01-01T00:00:00.000Z' });
+    expect(stillborn.status).toBe(400);
+    expect(JSON.stringify(stillborn.body)).toContain('is not in the future');
+    expect(JSON.stringify(stillborn.body)).not.toContain('scim_');
   });
 
   it('refuses a valid token on another tenant\'s URL and records it as a wrong-tenant attempt with both tenants', async () => {

@@ -48,6 +48,9 @@ export function decideToken(command: TokenCommand, state: Token): TokenEvent[] {
       if (command.expiresAt !== null && Number.isNaN(Date.parse(command.expiresAt))) {
         throw new InvalidCommand('expiresAt must be an ISO-8601 time or null');
       }
+      if (command.expiresAt !== null && Date.parse(command.expiresAt) <= Date.parse(command.at)) {
+        throw new InvalidCommand(`expiresAt ${command.expiresAt} is not in the future: a token issued expired could never be used`);
+      }
       const { type: _type, ...data } = command;
       return [{ type: 'TokenIssued', data }];
     }

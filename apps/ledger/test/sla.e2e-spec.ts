@@ -79,7 +79,7 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
 
     const first = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(2));
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ tenant, version: 1, changed: true });
+    expect(first.body).toMatchObject({ tenant, version: 1, changed: true, warnings: [] });
     expect(first.body.policy.routes[0]).toEqual({ type: 'pagerduty', routingKeyEnv: ROUTING_KEY_ENV, url: `${pagerDuty.url}/v2/enqueue` });
     // A key and an environment variable for one route: which one was meant?
     const both = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'pagerduty', routingKey: ROUTING_KEY, routingKeyEnv: ROUTING_KEY_ENV }] });
@@ -122,6 +122,11 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     const log = await store().readAll({ maxCount: 100_000 });
     expect(JSON.stringify(log.map((e) => [e.data, e.metadata]))).not.toContain(inlineKey);
     expect(JSON.stringify((await h.admin('GET', `/admin/tenants/${tenant}/sla-policy`)).body)).not.toContain(inlineKey);
+
+    // A variable this service does not have: accepted (the timers may run elsewhere), with a warning.
+    const unset = await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, { ...policy(2), routes: [{ type: 'pagerduty', routingKeyEnv: 'SLA_KEY_NOBODY_SET' }] });
+    expect(unset.status).toBe(200);
+    expect(unset.body.warnings).toEqual([expect.stringContaining('SLA_KEY_NOBODY_SET is not set')]);
     await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(2));
   });
 

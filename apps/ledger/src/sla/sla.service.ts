@@ -61,14 +61,14 @@ export class SlaService {
     private readonly secrets: RouteSecretStore,
   ) {}
 
-  async setPolicy(context: RequestContext, tenant: string, document: unknown): Promise<PolicyView & { changed: boolean }> {
+  async setPolicy(context: RequestContext, tenant: string, document: unknown): Promise<PolicyView & { changed: boolean; warnings: string[] }> {
     this.tenancy.requireTenant(tenant);
     // DESIGN's shape takes the PagerDuty key inline; the event gets a reference to it instead.
     const policy = keepInlineRoutingKeys(document, tenant, this.secrets);
     const outcome = await this.repository.execute<SlaPolicyState, SlaPolicyEvent>(slaStreams.policy(tenant), policyFolding, context, ({ state }) =>
       decideSlaPolicy({ type: 'SetSlaPolicy', tenant, policy, at: context.at.toISOString() }, state),
     );
-    return { ...view(tenant, outcome.state), changed: outcome.events.length > 0 };
+    return { ...view(tenant, outcome.state), changed: outcome.events.length > 0, warnings: unsetRoutingKeys(outcome.state.policy) };
   }
 
   async policy(tenant: string, version?: number): Promise<PolicyView> {
@@ -159,4 +159,13 @@ export function parseSignal(body: unknown): TerminationRequest {
   }
   if (problems.length > 0) throw new BadRequestException(problems.join('; '));
   return b as unknown as TerminationRequest;
+}
+
+/** A PagerDuty route whose key variable this process does not have pages nobody from here: say so when the policy is set. */
+function unsetRoutingKeys(policy: SlaPolicy | null): string[] {
+  return (policy?.routes ?? []).flatMap((route, index) =>
+    route.type === 'pagerduty' && route.routingKeyEnv && !process.env[route.routingKeyEnv]
+      ? [`routes[${index}].routingKeyEnv: ${route.routingKeyEnv} is not set in this service's environment; pages on this route will fail until it is (on the timers replica, if they run elsewhere)`]
+      : [],
+  );
 }

@@ -121,6 +121,31 @@ describe('SCIM protocol conformance (RFC 7644)', () => {
     });
   });
 
+  describe('§3.14 a user\'s version follows its group memberships', () => {
+    it('changes the ETag when the user joins a group and when that group is renamed; If-Match still guards only the user\'s own version', async () => {
+      const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+      const user = await h.scim(token, 'POST', `${base}/Users`, { schemas: [USER_SCHEMA], userName: 'etag-member@conf.com' });
+      const alone = await h.scim(token, 'GET', `${base}/Users/${user.body.id}`);
+      const group = await h.scim(token, 'POST', `${base}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'etag-group', members: [{ value: user.body.id }] });
+      const member = await h.scim(token, 'GET', `${base}/Users/${user.body.id}`, undefined, { 'If-None-Match': alone.headers.get('etag')! });
+      expect(member.status).toBe(200);
+      expect(member.body.groups.map((g: { value: string }) => g.value)).toEqual([group.body.id]);
+      expect(member.headers.get('etag')).not.toBe(alone.headers.get('etag'));
+      expect(member.body.meta.version).toBe(member.headers.get('etag'));
+      expect((await h.scim(token, 'GET', `${base}/Users/${user.body.id}`, undefined, { 'If-None-Match': member.headers.get('etag')! })).status).toBe(304);
+
+      await h.scim(token, 'PATCH', `${base}/Groups/${group.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'etag-group-renamed' }] });
+      const renamed = await h.scim(token, 'GET', `${base}/Users/${user.body.id}`, undefined, { 'If-None-Match': member.headers.get('etag')! });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body.groups[0].display).toBe('etag-group-renamed');
+
+      const write = await h.scim(token, 'PATCH', `${base}/Users/${user.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] }, { 'If-Match': member.headers.get('etag')! });
+      expect(write.status).toBe(200);
+      const stale = await h.scim(token, 'PATCH', `${base}/Users/${user.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Chief' }] }, { 'If-Match': member.headers.get('etag')! });
+      expect(stale.status).toBe(412);
+    });
+  });
+
   describe('§3.14 concurrent writes', () => {
     it('applies parallel unconditional PATCHes to one group and one user, each exactly once, without a 409', async () => {
       const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

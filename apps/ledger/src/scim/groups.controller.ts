@@ -43,7 +43,7 @@ export class GroupsController {
     const row = this.readModel.group(tenant, id);
     if (!row) throw await this.groups.notFound(tenant, id);
     const etag = etagOf(row.version);
-    if (etagNoneMatchHit(ifNoneMatch, row.version)) {
+    if (etagNoneMatchHit(ifNoneMatch, etag)) {
       response.status(304).setHeader('ETag', etag);
       response.end();
       return;

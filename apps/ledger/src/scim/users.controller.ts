@@ -9,7 +9,7 @@ import { ScimExceptionFilter } from './scim-exception.filter';
 import { methodNotAllowed } from './scim-methods';
 import { indexHint, listResponse, parseListQuery, searchBody, wantsAttribute } from './scim-query';
 import { SCIM_CONTENT_TYPE } from './scim-response';
-import { etagNoneMatchHit, etagOf, userResource, type ScimResource } from './resource-mapper';
+import { etagNoneMatchHit, userResource, type ScimResource } from './resource-mapper';
 import { UsersService } from './users.service';
 import { ScimOperations, type IgnoredNote, type WriteAnswer } from './scim-operations';
 
@@ -48,13 +48,13 @@ export class UsersController {
     const tenant = request.scimCaller!.tenant.tenantId;
     const row = this.readModel.user(tenant, id);
     if (!row) throw await this.users.notFound(tenant, id);
-    const etag = etagOf(row.version);
-    if (etagNoneMatchHit(ifNoneMatch, row.version)) {
+    const resource = this.toResource(request, row);
+    const etag = (resource['meta'] as { version: string }).version;
+    if (etagNoneMatchHit(ifNoneMatch, etag)) {
       response.status(304).setHeader('ETag', etag);
       response.end();
       return;
     }
-    const resource = this.toResource(request, row);
     send(response, 200, projectAttributes(resource as never, 'User', { attributes: query['attributes'], excludedAttributes: query['excludedAttributes'] }), etag);
   }
 

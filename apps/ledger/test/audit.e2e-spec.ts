@@ -181,6 +181,9 @@ describe('audit API: the state at time T, and why', () => {
       const readded = await members(between(at['re-add-member']!, at['deactivate']!));
       expect(readded).toMatchObject({ displayName: 'finance-admins', totalResults: 1 });
       expect(readded.members[0]).toMatchObject({ value: aliceId, since: at['re-add-member'], addedBy: { eventType: 'GroupMembersAdded', correlationId: 're-add-member' } });
+      // Members are shown by who they were then: alice's userName before and after her rename.
+      expect((await members(at['create-group']!)).members[0].display).toBe('alice@acme.test');
+      expect(readded.members[0].display).toBe('alice.smith@acme.test');
       expect((await members(at['delete-alice']!)).members).toEqual([]);
       const early = await audit(`groups/${groupId}/members?at=${before(at['create-group']!)}`);
       expect(early.body).toMatchObject({ statusCode: 404, error: 'NOT_YET_CREATED' });

@@ -148,13 +148,12 @@ export class AuditService {
       totalResults: members.length,
       startIndex: page.startIndex,
       itemsPerPage: slice.length,
-      members: slice.map((m) => ({
-        value: m.memberId,
-        type: m.memberType ?? 'User',
-        ...(m.display ? { display: m.display } : {}),
-        since: m.from,
-        addedBy: m.openedBy,
-      })),
+      members: slice.map((m) => {
+        const type = m.memberType ?? 'User';
+        // What the IdP sent as display, else who the member was then: its userName at that instant.
+        const display = m.display ?? (type === 'User' ? this.model.attributes.identifierAt(tenant, m.memberId, 'userName', at) : null);
+        return { value: m.memberId, type, ...(display ? { display } : {}), since: m.from, addedBy: m.openedBy };
+      }),
     };
   }
 

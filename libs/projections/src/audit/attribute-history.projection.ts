@@ -150,6 +150,12 @@ export class AttributeHistoryProjection implements AuditProjection {
          ORDER BY from_position DESC`,
       ),
       holders: db.prepare('SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? ORDER BY from_position'),
+      identifierAt: db
+        .prepare<[string, string, string, string, string], string>(
+          `SELECT value FROM identifier_intervals WHERE tenant = ? AND user_id = ? AND identifier = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
+           ORDER BY from_position DESC LIMIT 1`,
+        )
+        .pluck(),
     };
   }
 
@@ -247,6 +253,11 @@ export class AttributeHistoryProjection implements AuditProjection {
   holdersAt(tenant: string, identifier: IdentifierKind, value: string, at: string): IdentifierInterval[] {
     const key = identifierKey(identifier, value);
     return (this.stmts.holdersAt.all(tenant, identifier, key, at, at) as Row[]).map((r) => this.toIdentifier(r));
+  }
+
+  /** The userName (or externalId) the user had at the instant; null when it had none then. */
+  identifierAt(tenant: string, userId: string, identifier: IdentifierKind, at: string): string | null {
+    return this.stmts.identifierAt.get(tenant, userId, identifier, at, at) ?? null;
   }
 
   /** Every user that ever held the identifier, oldest first. */

@@ -110,10 +110,15 @@ export class EventSourcedRepository {
    * (EventStoreDB), so an append of several events reads them back.
    */
   private async producedBy(streamId: string, events: DomainEvent[], result: AppendResult): Promise<Array<{ streamId: string; type: string; position: string }>> {
-    if (events.length === 1) return [{ streamId, type: events[0]!.type, position: result.position.toString() }];
-    const first = result.nextRevision - events.length + 1;
-    const written = await this.store.readStream(streamId, { fromRevision: first, maxCount: events.length });
-    return written.map((event) => ({ streamId, type: event.type, position: event.position.toString() }));
+    const lastOnly = () => events.map((event) => ({ streamId, type: event.type, position: result.position.toString() }));
+    if (events.length === 1) return lastOnly();
+    try {
+      const written = await this.store.readStream(streamId, { fromRevision: result.nextRevision - events.length + 1, maxCount: events.length });
+      return written.map((event) => ({ streamId, type: event.type, position: event.position.toString() }));
+    } catch {
+      // The write is done and must be answered as done; the ledger then names the append's position for each.
+      return lastOnly();
+    }
   }
 
   private remember(streamId: string, entry: CachedState): void {

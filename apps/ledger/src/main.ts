@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const ledger = await startLedger(config);
-  process.stdout.write(`scim-ledger listening on ${ledger.url} (data in ${config.dataDir}, store ${config.eventStoreUrl ? 'EventStoreDB' : 'SQLite'})\n`);
+  const where = config.host === '0.0.0.0' || config.host === '::' ? `${ledger.url} (every interface; HOST=${config.host})` : ledger.url.replace('127.0.0.1', config.host);
+  process.stdout.write(`scim-ledger listening on ${where} (data in ${config.dataDir}, store ${config.eventStoreUrl ? 'EventStoreDB' : 'SQLite'})\n`);
   // Stop accepting, let in-flight requests and their writes finish, record their ledger entries,
   // stop projections at a checkpoint, then close the store. A stuck close still ends the process.
   const shutdown = async (signal: string) => {

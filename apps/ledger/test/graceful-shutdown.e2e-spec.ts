@@ -1,30 +1,11 @@
 import { tempDir, type TempDir } from '@ledger/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { startServiceProcess, waitForHealth } from './service-process';
 
-const root = join(__dirname, '..', '..', '..');
 const ADMIN = 'shutdown-admin-token-0123456789';
 
-function start(dataDir: string, port: number): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ledger/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function healthy(url: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('service did not start');
-}
+const start = (dataDir: string, port: number) =>
+  startServiceProcess({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' }, { output: 'stderr' });
+const healthy = (url: string) => waitForHealth(url, 30_000);
 
 describe('graceful shutdown', () => {
   let dir: TempDir;

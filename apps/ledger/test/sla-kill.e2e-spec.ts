@@ -1,35 +1,14 @@
 import { tempDir, type TempDir } from '@ledger/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { sleep, startAlertReceiver, type AlertReceiver } from '../../../libs/sla/test/alert-receiver';
 import { GROUP_SCHEMA, USER_SCHEMA } from './ledger-harness';
+import { startServiceProcess, waitForHealth } from './service-process';
 
-const root = join(__dirname, '..', '..', '..');
 const ADMIN = 'test-admin-token-0123456789';
 /** Long enough for a cold restart of the service under a busy test run (it compiles on start). */
 const WINDOW_SECONDS = 40;
 
-function startService(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ledger/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`service at ${url} did not become healthy`);
-    await sleep(200);
-  }
-}
+const startService = (env: Record<string, string>) => startServiceProcess({ LOG_LEVEL: 'silent', ...env }, { output: 'ignore' });
 
 describe('SLA timers across kill -9', () => {
   let dir: TempDir;

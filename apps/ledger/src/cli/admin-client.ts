@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { CliArgs, CliIo } from './cli-command';
-import { flag } from './cli-command';
+import { dataDirOf, flag } from './cli-command';
 
 /** Printed by --help; AdminClient.from follows it, in this order. */
 export const ADMIN_CONNECTION_HELP = [
@@ -56,7 +56,7 @@ export class AdminClient {
 function adminToken(args: CliArgs, io: CliIo): string {
   const given = flag(args, 'admin-token')?.trim() || io.env['ADMIN_TOKEN']?.trim();
   if (given) return given;
-  const file = resolve(join(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data', 'admin-token'));
+  const file = join(dataDirOf(args, io), 'admin-token');
   let stored = '';
   let problem = 'is empty';
   try {

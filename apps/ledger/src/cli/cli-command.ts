@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 /** One CLI command: `scim-ledger <name...> [--flag value]`. */
 export interface CliCommand {
   /** Words that select the command, e.g. ['tenants', 'create']. */
@@ -57,6 +58,11 @@ export function checkArgs(command: CliCommand, args: CliArgs): void {
     }
   }
   if (!command.positional && args.positional.length > 0) throw new CliUsageError(`unexpected argument '${args.positional[0]}' for '${command.name.join(' ')}'`);
+}
+
+/** The service's data directory, as every command finds it: --data-dir, else DATA_DIR, else ./data. */
+export function dataDirOf(args: CliArgs, io: CliIo): string {
+  return resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
 }
 
 export function flag(args: CliArgs, name: string): string | undefined {

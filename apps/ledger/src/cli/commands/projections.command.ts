@@ -1,14 +1,14 @@
 import { openEventStore, type EventStore } from '@ledger/eventstore';
 import { AuditReadModel, ReadModelProjector, ScimReadModel, rebuildAuditOnThread } from '@ledger/projections';
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CliUsageError, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
+import { join } from 'node:path';
+import { CliUsageError, dataDirOf, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
 
 const SCIM = 'scim-read-model';
 
 /** These commands work on DATA_DIR directly (no running service): stop the service before a rebuild. */
 async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore; dataDir: string; url: string | undefined }> {
-  const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
+  const dataDir = dataDirOf(args, io);
   const url = io.env['EVENT_STORE_URL']?.trim() || undefined;
   if (!url && !existsSync(join(dataDir, 'events.sqlite'))) throw new Error(`no event store in ${dataDir} (set DATA_DIR or --data-dir)`);
   return { store: await openEventStore({ url, dataDir }), dataDir, url };
@@ -92,7 +92,7 @@ export const projectionCommands: CliCommand[] = [
     summary: 'replay the log into the read models from zero, offline on DATA_DIR (stop the service first)',
     async run(args, io) {
       const only = flag(args, 'only')?.split(',').map((s) => s.trim()).filter(Boolean);
-      const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
+      const dataDir = dataDirOf(args, io);
       const users = processesUsing(dataDir);
       if (users.length > 0) throw new Error(`${STOP_FIRST}: process ${users.join(', ')} has files in ${dataDir} open. Nothing was changed`);
       const { store, url } = await openStore(args, io);

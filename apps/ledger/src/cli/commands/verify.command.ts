@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { verifyBundle, verifyStore } from '@ledger/transparency';
-import { CliUsageError, flag, type CliCommand, type CliIo } from '../cli-command';
+import { CliUsageError, dataDirOf, flag, type CliCommand, type CliIo } from '../cli-command';
 
 /** Exit codes: 0 verified, 1 something does not verify, 2 the inputs could not be read. */
 const VERIFIED = 0;
@@ -28,7 +28,7 @@ export const verifyCommands: CliCommand[] = [
     async run(args, io) {
       const keyPath = flag(args, 'public-key');
       if (args.flags['store'] !== undefined) {
-        const dataDir = resolve(flag(args, 'data-dir') ?? io.env['DATA_DIR'] ?? './data');
+        const dataDir = dataDirOf(args, io);
         const pem = keyPath ? readInput(keyPath, 'public key', io) : null;
         if (keyPath && pem === null) return UNREADABLE;
         const verdict = verifyStore({

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { decideGroup, evolveGroup, initialGroup, streams, type Group, type GroupCommand, type GroupEvent, type Member } from '@ledger/domain';
 import { ScimReadModel } from '@ledger/projections';
 import { ScimError } from '@ledger/scim';
-import type { EventStore } from '@ledger/eventstore';
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE } from '../infrastructure/tokens';
 import { EventSourcedRepository } from '../shared/event-sourced-repository';
 import { ReadModelGate } from '../shared/read-model-gate';
 import type { RequestContext } from '../shared/request-context';
@@ -21,12 +19,7 @@ export interface GroupDraft {
 
 @Injectable()
 export class GroupsService {
-  constructor(
-    private readonly repository: EventSourcedRepository,
-    private readonly readModel: ScimReadModel,
-    private readonly gate: ReadModelGate,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-  ) {}
+  constructor(private readonly repository: EventSourcedRepository, private readonly readModel: ScimReadModel, private readonly gate: ReadModelGate) {}
 
   async create(context: RequestContext, draft: GroupDraft): Promise<{ group: PresentGroup; events: GroupEvent[] }> {
     const groupId = randomUUID();
@@ -40,8 +33,8 @@ export class GroupsService {
 
   /** A read's 404, worded like a write's: a deleted group says so. */
   async notFound(tenant: string, groupId: string): Promise<ScimError> {
-    const [last] = await this.store.readStream(streams.group(tenant, groupId), { direction: 'backwards', maxCount: 1 });
-    return groupNotFound(groupId, last?.type === 'GroupDeleted');
+    const { state } = await this.repository.load<Group, GroupEvent>(streams.group(tenant, groupId), groupFolding);
+    return groupNotFound(groupId, state.status === 'deleted');
   }
 
   async load(tenant: string, groupId: string): Promise<PresentGroup | null> {

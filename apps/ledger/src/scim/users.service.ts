@@ -77,8 +77,8 @@ export class UsersService {
 
   /** A read's 404, worded like a write's: a deleted user says so. */
   async notFound(tenant: string, userId: string): Promise<ScimError> {
-    const [last] = await this.store.readStream(streams.user(tenant, userId), { direction: 'backwards', maxCount: 1 });
-    return userNotFound(userId, last?.type === 'UserDeleted');
+    const { state } = await this.repository.load<User, UserEvent>(streams.user(tenant, userId), userFolding);
+    return userNotFound(userId, state.status === 'deleted');
   }
 
   async load(tenant: string, userId: string): Promise<PresentUser | null> {

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS groups (
   PRIMARY KEY (tenant_id, group_id)
 );
 CREATE INDEX IF NOT EXISTS groups_by_name ON groups (tenant_id, display_name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS groups_by_external_id ON groups (tenant_id, external_id);
 CREATE TABLE IF NOT EXISTS group_members (
   tenant_id TEXT NOT NULL, group_id TEXT NOT NULL, member_id TEXT NOT NULL, type TEXT, display TEXT,
   PRIMARY KEY (tenant_id, group_id, member_id)

@@ -156,7 +156,10 @@ export class ScimReadModel {
       ),
       touchUserRevision: db.prepare('UPDATE users SET revision = ? WHERE tenant_id = ? AND user_id = ?'),
       deleteUser: db.prepare('UPDATE users SET deleted = 1, updated_at = ?, revision = ? WHERE tenant_id = ? AND user_id = ?'),
-      removeMemberEverywhere: db.prepare('DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?'),
+      // Indexes are named where SQLite, without statistics, takes `tenant_id = ?` to be selective
+      // and would walk the tenant's whole primary key: a user delete scanned every membership of
+      // the tenant (2 to 5 ms each at 50,000 memberships, 40% of a rebuild).
+      removeMemberEverywhere: db.prepare('DELETE FROM group_members INDEXED BY group_members_by_member WHERE tenant_id = ? AND member_id = ?'),
       insertGroup: db.prepare(
         `INSERT OR REPLACE INTO groups (tenant_id, group_id, display_name, external_id, created_at, updated_at, version, revision, deleted)
          VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0)`,
@@ -179,15 +182,17 @@ export class ScimReadModel {
       membersOf: db.prepare('SELECT member_id, type, display FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       memberCount: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE tenant_id = ? AND group_id = ?'),
       // Direct groups, then every group that holds one of those as a member, transitively (UNION
-      // stops at cycles); a group reached both ways counts as direct.
+      // stops at cycles); a group reached both ways counts as direct. CROSS JOIN keeps the member's
+      // few groups as the outer loop: otherwise SQLite walks every membership of the tenant.
       groupsOfMember: db.prepare(
         `WITH RECURSIVE holders (group_id, direct) AS (
-           SELECT group_id, 1 FROM group_members WHERE tenant_id = @tenantId AND member_id = @memberId
+           SELECT group_id, 1 FROM group_members INDEXED BY group_members_by_member WHERE tenant_id = @tenantId AND member_id = @memberId
            UNION
-           SELECT m.group_id, 0 FROM group_members m JOIN holders h ON m.member_id = h.group_id WHERE m.tenant_id = @tenantId
+           SELECT m.group_id, 0 FROM holders h CROSS JOIN group_members m INDEXED BY group_members_by_member
+           WHERE m.tenant_id = @tenantId AND m.member_id = h.group_id
          )
          SELECT g.group_id, g.display_name, MAX(h.direct) AS direct FROM holders h
-         JOIN groups g ON g.tenant_id = @tenantId AND g.group_id = h.group_id AND g.deleted = 0
+         CROSS JOIN groups g ON g.tenant_id = @tenantId AND g.group_id = h.group_id AND g.deleted = 0
          GROUP BY g.group_id, g.display_name`,
       ),
       tenant: db.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),

@@ -149,7 +149,9 @@ export class AttributeHistoryProjection implements AuditProjection {
         `SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
          ORDER BY from_position DESC`,
       ),
-      holders: db.prepare('SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? ORDER BY from_position'),
+      // Named index: without statistics SQLite takes `tenant = ?` to be selective and scans the
+      // tenant's whole primary key (70 ms at 100,000 users) instead.
+      holders: db.prepare('SELECT * FROM identifier_intervals INDEXED BY identifier_by_value WHERE tenant = ? AND identifier = ? AND value_key = ? ORDER BY from_position'),
       identifierAt: db
         .prepare<[string, string, string, string, string], string>(
           `SELECT value FROM identifier_intervals WHERE tenant = ? AND user_id = ? AND identifier = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)

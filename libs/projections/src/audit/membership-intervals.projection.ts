@@ -3,7 +3,7 @@ import { streamCategory, type GroupEvent, type UserEvent } from '@ledger/domain'
 import type { RecordedEvent } from '@ledger/eventstore';
 import { timeOf, type EventSource } from './event-source';
 import { resolveSource, type SourceLookup } from './source-lookup';
-import type { AuditProjection } from './audit-projection';
+import type { AuditProjection, ReplayWriter } from './audit-projection';
 
 /**
  * Membership intervals: for every (group, member), the periods [from, to) in which the member
@@ -138,6 +138,13 @@ export class MembershipIntervalsProjection implements AuditProjection {
          SELECT @tenant, @groupId, @position, @displayName, @at
          WHERE NOT EXISTS (SELECT 1 FROM group_intervals WHERE tenant = @tenant AND group_id = @groupId AND from_position >= @position)`,
       ),
+      replayedMembership: db.prepare(
+        `INSERT INTO membership_intervals (tenant, group_id, member_id, from_position, member_type, display, from_at, to_at, to_position, to_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      replayedGroupName: db.prepare(
+        'INSERT INTO group_intervals (tenant, group_id, from_position, display_name, from_at, to_at, to_position, to_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       membersAt: db.prepare(
         `SELECT * FROM membership_intervals WHERE tenant = ? AND group_id = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
          ORDER BY from_at, member_id`,
@@ -187,6 +194,94 @@ export class MembershipIntervalsProjection implements AuditProjection {
         }
       }
     }
+  }
+
+  /**
+   * In log order into empty tables, `apply`'s guards reduce to "is an interval of this member
+   * open?": open intervals wait in memory, keyed three ways for the three kinds of close, and each
+   * row is written once, when it closes or at the end. `apply` spent 20 us per member added on
+   * its NOT EXISTS probe and named parameters.
+   */
+  replay(): ReplayWriter {
+    const { replayedMembership, replayedGroupName } = this.stmts;
+    type Open = [tenant: string, groupId: string, memberId: string, fromPosition: bigint, memberType: string | null, display: string | null, fromAt: string];
+    type OpenName = [tenant: string, groupId: string, fromPosition: bigint, displayName: string, fromAt: string];
+    const open = new Map<string, Open>();
+    const byGroup = new Map<string, Set<string>>();
+    const byMember = new Map<string, Set<string>>();
+    const openNames = new Map<string, OpenName>();
+    const index = (map: Map<string, Set<string>>, key: string, pair: string) => {
+      const pairs = map.get(key);
+      if (pairs) pairs.add(pair);
+      else map.set(key, new Set([pair]));
+    };
+    const unindex = (map: Map<string, Set<string>>, key: string, pair: string) => {
+      const pairs = map.get(key);
+      pairs?.delete(pair);
+      if (pairs?.size === 0) map.delete(key);
+    };
+    const close = (pair: string, at: string, position: bigint, reason: string) => {
+      const interval = open.get(pair);
+      if (!interval || interval[3] >= position) return;
+      replayedMembership.run(...interval, at, position, reason);
+      open.delete(pair);
+      unindex(byGroup, `${interval[0]}\u0000${interval[1]}`, pair);
+      unindex(byMember, `${interval[0]}\u0000${interval[2]}`, pair);
+    };
+    const closeName = (key: string, at: string, position: bigint, reason: 'renamed' | 'deleted') => {
+      const interval = openNames.get(key);
+      if (!interval || interval[2] >= position) return;
+      replayedGroupName.run(...interval, at, position, reason);
+      openNames.delete(key);
+    };
+    return {
+      apply(event) {
+        const changes = membershipChanges(event);
+        if (changes.length === 0) return;
+        const at = timeOf(event);
+        const position = event.position;
+        for (const change of changes) {
+          switch (change.kind) {
+            case 'open': {
+              const pair = `${change.tenant}\u0000${change.groupId}\u0000${change.memberId}`;
+              if (open.has(pair)) break;
+              open.set(pair, [change.tenant, change.groupId, change.memberId, position, change.memberType, change.display, at]);
+              index(byGroup, `${change.tenant}\u0000${change.groupId}`, pair);
+              index(byMember, `${change.tenant}\u0000${change.memberId}`, pair);
+              break;
+            }
+            case 'close':
+              close(`${change.tenant}\u0000${change.groupId}\u0000${change.memberId}`, at, position, change.reason);
+              break;
+            case 'closeGroup':
+              for (const pair of [...(byGroup.get(`${change.tenant}\u0000${change.groupId}`) ?? [])]) close(pair, at, position, change.reason);
+              break;
+            case 'closeMember':
+              for (const pair of [...(byMember.get(`${change.tenant}\u0000${change.memberId}`) ?? [])]) close(pair, at, position, change.reason);
+              break;
+            case 'groupName': {
+              const key = `${change.tenant}\u0000${change.groupId}`;
+              closeName(key, at, position, 'renamed');
+              if (!openNames.has(key)) openNames.set(key, [change.tenant, change.groupId, position, change.displayName, at]);
+              break;
+            }
+            case 'groupDeleted':
+              closeName(`${change.tenant}\u0000${change.groupId}`, at, position, 'deleted');
+              break;
+            default: {
+              const exhaustive: never = change;
+              throw new Error(`unknown membership change ${JSON.stringify(exhaustive)}`);
+            }
+          }
+        }
+      },
+      finish() {
+        for (const interval of open.values()) replayedMembership.run(...interval, null, null, null);
+        for (const interval of openNames.values()) replayedGroupName.run(...interval, null, null, null);
+        open.clear();
+        openNames.clear();
+      },
+    };
   }
 
   /** Members of a group at an instant: intervals with from <= at < to. */

@@ -24,7 +24,13 @@ const CATCH_UP_MS = 2_000;
 export interface Membership {
   groupId: string;
   displayName: string | null;
+  /** `indirect`: through a group that is itself a member (RFC 7643 §4.1.2), named by `via`. */
+  type: 'direct' | 'indirect';
+  /** The group, itself a member of this one, through which the user belongs; direct memberships have none. */
+  via?: string;
+  /** Since when the user belonged: for an indirect membership, since when every link of its path held. */
   since: string;
+  /** The event that added the user (direct) or the `via` group (indirect) to this group. */
   addedBy: EventSource;
 }
 
@@ -87,7 +93,7 @@ export class AuditService {
     const resource = userResource(
       user,
       baseUrl,
-      groups.map((g) => ({ groupId: g.groupId, displayName: g.displayName ?? g.groupId })),
+      groups.map((g) => ({ groupId: g.groupId, displayName: g.displayName ?? g.groupId, direct: g.type === 'direct' })),
     );
     return {
       id: userId,
@@ -259,13 +265,35 @@ export class AuditService {
     };
   }
 
+  /**
+   * The groups the user belonged to at the instant, directly or through groups nested in them
+   * (which grant the same access). Of several paths to a group the one that held longest is
+   * shown; a group the user is also directly in counts as direct, as in SCIM reads.
+   */
   private groupsAt(tenant: string, userId: string, at: string): Membership[] {
-    return this.model.membership.groupsOfMemberAt(tenant, userId, at).map((m: MembershipInterval) => ({
-      groupId: m.groupId,
-      displayName: this.model.membership.groupAt(tenant, m.groupId, at)?.displayName ?? null,
-      since: m.from,
-      addedBy: m.openedBy,
-    }));
+    const membership = this.model.membership;
+    const reached = new Map<string, Omit<Membership, 'displayName'>>();
+    for (const m of membership.groupsOfMemberAt(tenant, userId, at)) {
+      reached.set(m.groupId, { groupId: m.groupId, type: 'direct', since: m.from, addedBy: m.openedBy });
+    }
+    let frontier = [...reached.keys()];
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const holder of frontier) {
+        const holderSince = reached.get(holder)!.since;
+        for (const link of membership.groupsOfMemberAt(tenant, holder, at)) {
+          const since = link.from > holderSince ? link.from : holderSince;
+          const known = reached.get(link.groupId);
+          // A path is kept only if it held longer: each group re-enters the frontier only when its
+          // time moves earlier, so cycles of nested groups end.
+          if (known && (known.type === 'direct' || known.since <= since)) continue;
+          reached.set(link.groupId, { groupId: link.groupId, type: 'indirect', via: holder, since, addedBy: link.openedBy });
+          next.push(link.groupId);
+        }
+      }
+      frontier = next;
+    }
+    return [...reached.values()].map((m) => ({ ...m, displayName: membership.groupAt(tenant, m.groupId, at)?.displayName ?? null }));
   }
 
   private groupNotThere(tenant: string, groupId: string, at: string): NotFoundException {

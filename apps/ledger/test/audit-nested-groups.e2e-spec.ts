@@ -1,0 +1,91 @@
+import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, startHarness, type Harness } from './ledger-harness';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = (a: string, b: string) => new Date((Date.parse(a) + Date.parse(b)) / 2).toISOString();
+
+/**
+ * Access through nested groups: a user in `eng`, `eng` a member of `all-staff`, `all-staff` a
+ * member of `vpn`. An auditor asking what the user could reach at an instant must see every
+ * group the nesting granted, marked indirect, with the group it came through and the request
+ * that made the link, and must see it go when the link is removed.
+ */
+describe('audit API: access through nested groups at an instant', () => {
+  let h: Harness;
+  let token: string;
+  let bobId: string;
+  let eng: string;
+  let allStaff: string;
+  let vpn: string;
+  const at: Record<string, string> = {};
+  const base = '/tenants/acme/scim/v2';
+  const scim = async (correlationId: string, method: string, path: string, body?: unknown) => {
+    await pause(15);
+    const response = await h.scim(token, method, `${base}${path}`, body, { 'client-request-id': correlationId });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response;
+  };
+  const addMember = (correlationId: string, groupId: string, value: string) =>
+    scim(correlationId, 'PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value, type: 'Group' }] }] });
+  const access = async (instant: string) => {
+    const response = await h.admin('GET', `/tenants/acme/audit/users/${bobId}/access?at=${instant}`);
+    expect(response.status).toBe(200);
+    return response.body as { groups: Array<{ groupId: string; displayName: string; type: string; via?: string; since: string; addedBy: { correlationId: string } }> };
+  };
+  const byId = (groups: Array<{ groupId: string }>) => Object.fromEntries(groups.map((g) => [g.groupId, g]));
+
+  beforeAll(async () => {
+    h = await startHarness();
+    ({ token } = await h.tenantWithToken('acme'));
+    bobId = (await scim('create-bob', 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'bob@acme.test' })).body.id;
+    eng = (await scim('create-eng', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'eng', members: [{ value: bobId }] })).body.id;
+    allStaff = (await scim('create-all-staff', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'all-staff' })).body.id;
+    vpn = (await scim('create-vpn', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'vpn' })).body.id;
+    await addMember('nest-eng', allStaff, eng);
+    await addMember('nest-all-staff', vpn, allStaff);
+    await scim('bob-direct-in-vpn', 'PATCH', `/Groups/${vpn}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: bobId }] }] });
+    await scim('bob-out-of-vpn', 'PATCH', `/Groups/${vpn}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${bobId}"]` }] });
+    await scim('unnest-eng', 'PATCH', `/Groups/${allStaff}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${eng}"]` }] });
+    await pause(15);
+    const changes = await h.admin('GET', '/tenants/acme/audit/changes?count=1000');
+    for (const change of changes.body.Resources) at[change.correlationId] ??= change.at;
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('before any nesting: the direct group only', async () => {
+    const { groups } = await access(between(at['create-vpn']!, at['nest-eng']!));
+    expect(groups).toEqual([expect.objectContaining({ groupId: eng, displayName: 'eng', type: 'direct', since: at['create-eng'] })]);
+  });
+
+  it('two levels of nesting: each inherited group, the group it came through, since when the whole path held, and the request that made the link', async () => {
+    const groups = byId((await access(between(at['nest-all-staff']!, at['bob-direct-in-vpn']!))).groups);
+    expect(Object.keys(groups).sort()).toEqual([eng, allStaff, vpn].sort());
+    expect(groups[eng]).toMatchObject({ type: 'direct' });
+    expect(groups[eng]).not.toHaveProperty('via');
+    expect(groups[allStaff]).toMatchObject({ displayName: 'all-staff', type: 'indirect', via: eng, since: at['nest-eng'], addedBy: { correlationId: 'nest-eng' } });
+    expect(groups[vpn]).toMatchObject({ displayName: 'vpn', type: 'indirect', via: allStaff, since: at['nest-all-staff'], addedBy: { correlationId: 'nest-all-staff' } });
+  });
+
+  it('a group the user is also directly in counts as direct, as SCIM reads say', async () => {
+    const groups = byId((await access(between(at['bob-direct-in-vpn']!, at['bob-out-of-vpn']!))).groups);
+    expect(groups[vpn]).toMatchObject({ type: 'direct', addedBy: { correlationId: 'bob-direct-in-vpn' } });
+    expect(groups[allStaff]).toMatchObject({ type: 'indirect', via: eng });
+  });
+
+  it('the point-in-time SCIM resource lists the inherited groups as indirect', async () => {
+    const state = await h.admin('GET', `/tenants/acme/audit/users/${bobId}/state?at=${between(at['nest-all-staff']!, at['bob-direct-in-vpn']!)}`);
+    expect(state.status).toBe(200);
+    const listed = state.body.resource.groups as Array<{ value: string }>;
+    const groups = byId(listed.map((g) => ({ ...g, groupId: g.value })));
+    expect(groups[eng]).toMatchObject({ type: 'direct' });
+    expect(groups[allStaff]).toMatchObject({ type: 'indirect', display: 'all-staff' });
+    expect(groups[vpn]).toMatchObject({ type: 'indirect', display: 'vpn' });
+  });
+
+  it('when the link is removed, every group it granted goes with it', async () => {
+    const { groups } = await access(new Date(Date.parse(at['unnest-eng']!) + 1).toISOString());
+    expect(groups).toEqual([expect.objectContaining({ groupId: eng, type: 'direct' })]);
+  });
+});

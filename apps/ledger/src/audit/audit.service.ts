@@ -10,7 +10,6 @@ import {
   type ChangeEntry,
   type EventSource,
   type IdentifierKind,
-  type MembershipInterval,
   type UserAt,
 } from '@ledger/projections';
 import { EVENT_STORE } from '../infrastructure/tokens';

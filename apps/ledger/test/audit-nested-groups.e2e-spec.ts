@@ -54,6 +54,24 @@ describe('audit API: access through nested groups at an instant', () => {
     await h.close();
   });
 
+  it('groups/{id}/members?effective=true: the users a group grants access to through nesting, each once, with the path that held', async () => {
+    const members = async (instant: string, effective: boolean) => {
+      const response = await h.admin('GET', `/tenants/acme/audit/groups/${vpn}/members?at=${instant}&effective=${effective}`);
+      expect(response.status).toBe(200);
+      return response.body as { effective: boolean; totalResults: number; members: Array<{ value: string; type: string; via?: string; since: string }> };
+    };
+    const nested = between(at['nest-all-staff']!, at['bob-direct-in-vpn']!);
+    expect((await members(nested, false)).members).toEqual([expect.objectContaining({ value: allStaff, type: 'Group' })]);
+    const effective = await members(nested, true);
+    expect(effective).toMatchObject({ effective: true, totalResults: 1 });
+    expect(effective.members).toEqual([expect.objectContaining({ value: bobId, type: 'User', via: eng, since: at['nest-all-staff'] })]);
+    const direct = (await members(between(at['bob-direct-in-vpn']!, at['bob-out-of-vpn']!), true)).members;
+    expect(direct).toEqual([expect.objectContaining({ value: bobId, since: at['bob-direct-in-vpn'] })]);
+    expect(direct[0]).not.toHaveProperty('via');
+    expect((await members(new Date().toISOString(), true)).members).toEqual([]);
+    expect((await h.admin('GET', `/tenants/acme/audit/groups/${vpn}/members?effective=yes`)).status).toBe(400);
+  });
+
   it('before any nesting: the direct group only', async () => {
     const { groups } = await access(between(at['create-vpn']!, at['nest-eng']!));
     expect(groups).toEqual([expect.objectContaining({ groupId: eng, displayName: 'eng', type: 'direct', since: at['create-eng'] })]);

@@ -210,7 +210,7 @@ describe('audit API: the state at time T, and why', () => {
       const renames = await audit(`users/${aliceId}/history?type=UserRenamed,UserProvisioned`);
       expect(renames.body.Resources.map((e: { type: string }) => e.type)).toEqual(['UserRenamed', 'UserProvisioned']);
       expect(renames.body.nextCursor).toBeNull();
-      const window = await audit(`users/${aliceId}/history?from=${at['promote']}&to=${at['rename']}`);
+      const window = await audit(`users/${aliceId}/history?from=${at['promote']}&to=${at['remove-member']}`);
       expect(window.body.Resources.map((e: { metadata: { correlationId: string } }) => e.metadata.correlationId)).toEqual(['rename', 'promote']);
     });
 
@@ -248,6 +248,117 @@ describe('audit API: the state at time T, and why', () => {
     });
   });
 
+  describe('periods are [from, to): back-to-back windows count every event once', () => {
+    const ids = (body: { Resources: Array<{ eventId?: string; id?: string }> }) => body.Resources.map((r) => r.eventId ?? r.id);
+
+    it('history: an event recorded exactly at `to` belongs to the next window', async () => {
+      const correlation = (body: { Resources: Array<{ metadata: { correlationId: string } }> }) => body.Resources.map((e) => e.metadata.correlationId);
+      expect(correlation((await audit(`users/${aliceId}/history?from=${at['promote']}&to=${at['rename']}`)).body)).toEqual(['promote']);
+      expect(correlation((await audit(`users/${aliceId}/history?from=${at['rename']}&to=${at['remove-member']}`)).body)).toEqual(['rename']);
+    });
+
+    it('changes: two windows split at an event add up to the whole period, with no event twice', async () => {
+      const whole = await audit(`changes?from=${at['create-alice']}&to=${at['relink']}&count=1000`);
+      const early = await audit(`changes?from=${at['create-alice']}&to=${at['rename']}&count=1000`);
+      const late = await audit(`changes?from=${at['rename']}&to=${at['relink']}&count=1000`);
+      expect(early.body.Resources.map((c: { correlationId: string }) => c.correlationId)).not.toContain('rename');
+      expect(late.body.Resources[0].correlationId).toBe('rename');
+      expect([...ids(early.body), ...ids(late.body)]).toEqual(ids(whole.body));
+      expect(early.body.totalResults + late.body.totalResults).toBe(whole.body.totalResults);
+      expect(whole.body.Resources.map((c: { correlationId: string }) => c.correlationId)).not.toContain('relink');
+    });
+
+    it('export: two back-to-back bundles hold as many events as one bundle of both', async () => {
+      const count = async (query: string) => {
+        const response = await fetch(`${h.url}/tenants/acme/audit/export?${query}`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+        const lines = (await response.text()).trimEnd().split('\n');
+        return JSON.parse(lines[lines.length - 1]!).counts.events as number;
+      };
+      const whole = await count(`from=${at['create-alice']}&to=${at['relink']}`);
+      const split = (await count(`from=${at['create-alice']}&to=${at['deactivate']}`)) + (await count(`from=${at['deactivate']}&to=${at['relink']}`));
+      expect(split).toBe(whole);
+      expect(whole).toBeGreaterThan(0);
+    });
+
+    it('a `to` after now is cut to now, so no answer claims a period that has not happened', async () => {
+      const changes = await audit('changes?to=2999-01-01&count=1');
+      expect(changes.status).toBe(200);
+      expect(Date.parse(changes.body.period.to)).toBeLessThanOrEqual(Date.now());
+      const response = await fetch(`${h.url}/tenants/acme/audit/export?from=2026-01-01&to=2999-01-01`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+      const lines = (await response.text()).trimEnd().split('\n');
+      const manifest = JSON.parse(lines[lines.length - 1]!);
+      expect(Date.parse(manifest.to)).toBeLessThanOrEqual(Date.now());
+      expect(JSON.parse(lines[0]!).to).toBe(manifest.to);
+    });
+
+    it('an `at` in the future is refused: the ledger cannot say what will be', async () => {
+      const future = await audit(`users/${aliceAgainId}/state?at=2999-01-01T00:00:00Z`);
+      expect(future.status).toBe(400);
+      expect(future.body.message).toContain('in the future');
+      // Year 1 is a valid instant, before anything was created.
+      expect((await audit(`users/${aliceAgainId}/state?at=0001-01-01T00:00:00Z`)).body).toMatchObject({ statusCode: 404, error: 'NOT_YET_CREATED' });
+    });
+  });
+
+  describe('names an auditor types: a misspelling is an error, not "nothing happened"', () => {
+    it('type and category: unknown names answer 400 listing the known ones; case does not matter', async () => {
+      const bogus = await audit('changes?type=UserDeactivate');
+      expect(bogus.status).toBe(400);
+      expect(bogus.body.message).toContain('type "UserDeactivate" is not an event type');
+      expect(bogus.body.message).toContain('UserDeactivated');
+      expect((await audit('changes?type=UserRenamed,,UserDeleted')).status).toBe(400);
+      expect((await audit(`users/${aliceId}/history?type=Bogus`)).status).toBe(400);
+      expect((await audit('changes?category=users')).status).toBe(400);
+      const exact = await audit('changes?type=UserDeactivated&category=user');
+      const loose = await audit('changes?type=userdeactivated&category=USER');
+      expect(loose.body.totalResults).toBe(2);
+      expect(ids(loose.body)).toEqual(ids(exact.body));
+    });
+
+    it('attribute-history matches attribute names case-insensitively, as SCIM does', async () => {
+      const titles = await audit(`users/${aliceId}/attribute-history?attribute=TITLE`);
+      expect(titles.body.Resources.map((e: { value: unknown }) => e.value)).toEqual(['Senior Analyst', 'Analyst']);
+    });
+
+    const ids = (body: { Resources: Array<{ eventId: string }> }) => body.Resources.map((r) => r.eventId);
+  });
+
+  describe('a leaver found by name, and the membership trail', () => {
+    it('by-username after the holder was deleted: state says DELETED and access says no access, both naming the user', async () => {
+      const instant = between(at['delete-alice']!, at['re-create']!);
+      const state = await audit(`users/by-username/alice.smith@acme.test/state?at=${instant}`);
+      expect(state.status).toBe(404);
+      expect(state.body).toMatchObject({ error: 'DELETED', id: aliceId, deletedAt: at['delete-alice'] });
+      const access = await audit(`users/by-username/alice.smith@acme.test/access?at=${instant}`);
+      expect(access.status).toBe(200);
+      expect(access.body).toMatchObject({ id: aliceId, status: 'deleted', active: false, groups: [] });
+      // Every holder of the name, the leaver and the re-created user.
+      expect(access.body.holders.map((holder: { userId: string }) => holder.userId)).toEqual([aliceId, aliceAgainId]);
+      expect(access.body.holders[0]).toMatchObject({ closedBecause: 'deleted', to: at['delete-alice'] });
+    });
+
+    it('users/{id}/membership-history: each join and leave, newest first, with the request behind it', async () => {
+      const trail = await audit(`users/${aliceId}/membership-history`);
+      expect(trail.status).toBe(200);
+      expect(trail.body.Resources).toEqual([
+        expect.objectContaining({
+          groupId, displayName: 'finance-admins', from: at['re-add-member'], to: at['delete-alice'], closedBecause: 'member-deleted',
+          openedBy: expect.objectContaining({ correlationId: 're-add-member' }), closedBy: expect.objectContaining({ correlationId: 'delete-alice' }),
+        }),
+        expect.objectContaining({
+          groupId, from: at['create-group'], to: at['remove-member'], closedBecause: 'removed',
+          openedBy: expect.objectContaining({ correlationId: 'create-group' }), closedBy: expect.objectContaining({ eventType: 'GroupMembersRemoved', correlationId: 'remove-member' }),
+        }),
+      ]);
+      const paged = await audit(`users/${aliceId}/membership-history?count=1`);
+      expect(paged.body.Resources[0].from).toBe(at['re-add-member']);
+      const next = await audit(`users/${aliceId}/membership-history?count=1&cursor=${paged.body.nextCursor}`);
+      expect(next.body.Resources[0].from).toBe(at['create-group']);
+      expect(next.body.nextCursor).toBeNull();
+      expect((await audit(`users/by-username/alice@acme.test/membership-history?at=${at['create-alice']}`)).body.totalResults).toBe(2);
+    });
+  });
+
   describe('time from the events themselves (explicit recordedAt)', () => {
     it('answers "was bob active at quarter end?" from events appended with their own times, and flags him as created outside SCIM', async () => {
       const store = h.ledger.app.get<EventStore>(EVENT_STORE);
@@ -279,6 +390,34 @@ describe('audit API: the state at time T, and why', () => {
     ]);
     expect(drift.body.externalIdChanges.events).toEqual([expect.objectContaining({ id: aliceAgainId, from: 'ext-alice-2', to: 'ext-alice-3' })]);
     expect(drift.body.stale.users.map((u: { id: string }) => u.id)).toContain(aliceAgainId);
+  });
+
+  it('drift: each list pages on its own, with totals, instead of being cut off at count', async () => {
+    const all = await audit('drift?staleDays=0&list=stale&count=1000');
+    expect(Object.keys(all.body)).not.toContain('reenabled');
+    const total = all.body.stale.totalResults as number;
+    expect(total).toBeGreaterThanOrEqual(2);
+    const pages: string[] = [];
+    for (let start = 1; start <= total; start++) {
+      const page = await audit(`drift?staleDays=0&list=stale&count=1&startIndex=${start}`);
+      expect(page.body.stale).toMatchObject({ totalResults: total, startIndex: start, itemsPerPage: 1 });
+      pages.push(page.body.stale.users[0].id);
+    }
+    expect(pages).toEqual(all.body.stale.users.map((u: { id: string }) => u.id));
+    expect((await audit('drift?list=nope')).status).toBe(400);
+    expect((await audit('drift?startIndex=2')).status).toBe(400);
+  });
+
+  it('requests: the same time rules as the rest of the audit API, and totals to page by', async () => {
+    expect((await audit('requests?from=2026-03-03T10:00:00')).body.message).toContain('no time zone');
+    expect((await audit('requests?from=2026-02-01&to=2026-01-01')).status).toBe(400);
+    expect((await audit('requests?status=999')).status).toBe(400);
+    const page = await audit('requests?count=2');
+    expect(page.body).toMatchObject({ startIndex: 1, itemsPerPage: 2, totalResults: expect.any(Number) });
+    expect(page.body.totalResults).toBeGreaterThan(2);
+    const ok = await audit('requests?status=200&count=1000');
+    expect(ok.body.totalResults).toBe(ok.body.requests.length);
+    expect(ok.body.requests.every((r: { status: number }) => r.status === 200)).toBe(true);
   });
 
   describe('export', () => {

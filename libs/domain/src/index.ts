@@ -1,6 +1,7 @@
 export * from './shared/decider';
 export * from './shared/domain-error';
 export * from './shared/streams';
+export * from './shared/event-catalogue';
 export * from './user/user.events';
 export * from './user/user.commands';
 export * from './user/user.decider';

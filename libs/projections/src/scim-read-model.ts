@@ -456,25 +456,17 @@ export class ScimReadModel {
 
   /** The request ledger, newest first. */
   requests(tenantId: string, filter: RequestFilter): RequestRow[] {
-    const where: string[] = ['(tenant_id = @tenantId OR token_tenant = @tenantId)'];
-    const params: Record<string, unknown> = { tenantId, limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
-    const add = (clause: string, key: keyof RequestFilter) => {
-      if (filter[key] !== undefined) {
-        where.push(clause);
-        params[key] = filter[key];
-      }
-    };
-    add('request_id = @requestId', 'requestId');
-    add('correlation_id = @correlationId', 'correlationId');
-    add('status = @status', 'status');
-    add('token_id = @tokenId', 'tokenId');
-    add('scim_type = @scimType', 'scimType');
-    add('at >= @from', 'from');
-    add('at < @to', 'to');
+    const { where, params } = requestWhere(tenantId, filter);
     const rows = this.db
-      .prepare(`SELECT * FROM requests WHERE ${where.join(' AND ')} ORDER BY at DESC, position DESC LIMIT @limit OFFSET @offset`)
-      .all(params) as Array<Record<string, unknown>>;
+      .prepare(`SELECT * FROM requests WHERE ${where} ORDER BY at DESC, position DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: filter.limit ?? 100, offset: filter.offset ?? 0 }) as Array<Record<string, unknown>>;
     return rows.map(toRequest);
+  }
+
+  /** How many ledger entries match the filter, paging aside. */
+  countRequests(tenantId: string, filter: RequestFilter): number {
+    const { where, params } = requestWhere(tenantId, filter);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${where}`).get(params) as { n: number }).n;
   }
 
   tenant(tenantId: string): TenantRow | null {
@@ -640,4 +632,23 @@ function toGroup(row: DbRow): GroupRow {
     externalId: (row['external_id'] as string | null) ?? null, createdAt: row['created_at'] as string, updatedAt: row['updated_at'] as string,
     version: row['version'] as number, revision: row['revision'] as number,
   };
+}
+
+function requestWhere(tenantId: string, filter: RequestFilter): { where: string; params: Record<string, unknown> } {
+  const where: string[] = ['(tenant_id = @tenantId OR token_tenant = @tenantId)'];
+  const params: Record<string, unknown> = { tenantId };
+  const add = (clause: string, key: keyof RequestFilter) => {
+    if (filter[key] !== undefined) {
+      where.push(clause);
+      params[key] = filter[key];
+    }
+  };
+  add('request_id = @requestId', 'requestId');
+  add('correlation_id = @correlationId', 'correlationId');
+  add('status = @status', 'status');
+  add('token_id = @tokenId', 'tokenId');
+  add('scim_type = @scimType', 'scimType');
+  add('at >= @from', 'from');
+  add('at < @to', 'to');
+  return { where: where.join(' AND '), params };
 }

@@ -16,6 +16,7 @@ import { eventView } from './audit-views';
 export const AUDIT_REQUEST_RECORDS = Symbol('AUDIT_REQUEST_RECORDS');
 
 export interface RequestRecordSource {
+  /** Records of the half-open period [from, to). */
   requestsBetween(tenant: string, from: string, to: string): AsyncIterable<Record<string, unknown>>;
 }
 
@@ -63,7 +64,7 @@ type CsvRow = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | nul
 
 /**
  * The evidence bundle: the tenant's events in the period (with their hash chain fields), any
- * request records, every user's state at `to`, then a manifest whose sha256 covers every byte
+ * request records, every user's state at the end of the period, then a manifest whose sha256 covers every byte
  * before it. Streamed page by page: memory stays flat whatever the period.
  */
 @Injectable()
@@ -100,7 +101,7 @@ export class AuditExporter {
           if (event.position > bounds.last || sink.closed()) break scan;
           if (event.metadata.tenant !== tenant) continue;
           const at = timeOf(event);
-          if (at < from || at > to) continue;
+          if (at < from || at >= to) continue;
           await emit(format === 'csv' ? csvLine(eventRow(event)) : jsonLine({ kind: 'event', ...eventView(event) }));
           counts.events++;
           if (event.type === 'RequestRecorded') counts.requests++;
@@ -123,24 +124,26 @@ export class AuditExporter {
       }
     }
 
+    // The state at the end of the period [from, to): after every event before `to`, none at it.
+    const snapshotAt = new Date(Date.parse(to) - 1).toISOString();
     let afterId = '';
     while (!sink.closed()) {
-      const ids = this.model.activity.userIdsExistingAt(tenant, to, afterId, SNAPSHOT_PAGE);
+      const ids = this.model.activity.userIdsExistingAt(tenant, snapshotAt, afterId, SNAPSHOT_PAGE);
       if (ids.length === 0) break;
       for (const userId of ids) {
         const streamId = streams.user(tenant, userId);
         const events = await this.store.readStream(streamId);
-        const folded = userAt(events, to);
+        const folded = userAt(events, snapshotAt);
         if (folded.status !== 'present') continue;
         const groups = this.model.membership
-          .groupsOfMemberAt(tenant, userId, to)
-          .map((m) => ({ groupId: m.groupId, displayName: this.model.membership.groupAt(tenant, m.groupId, to)?.displayName ?? m.groupId }));
+          .groupsOfMemberAt(tenant, userId, snapshotAt)
+          .map((m) => ({ groupId: m.groupId, displayName: this.model.membership.groupAt(tenant, m.groupId, snapshotAt)?.displayName ?? m.groupId }));
         const resource = userResource(folded.user, request.baseUrl, groups);
         const basedOn = events[folded.revision]!;
         await emit(
           format === 'csv'
-            ? csvLine({ kind: 'snapshot', stream_id: streamId, revision: basedOn.revision, hash: basedOn.hash, recorded_at: to, data: JSON.stringify(resource) })
-            : jsonLine({ kind: 'snapshot', userId, at: to, basedOn: { streamId, revision: basedOn.revision, hash: basedOn.hash }, resource }),
+            ? csvLine({ kind: 'snapshot', stream_id: streamId, revision: basedOn.revision, hash: basedOn.hash, recorded_at: snapshotAt, data: JSON.stringify(resource) })
+            : jsonLine({ kind: 'snapshot', userId, at: snapshotAt, basedOn: { streamId, revision: basedOn.revision, hash: basedOn.hash }, resource }),
         );
         counts.snapshots++;
       }

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { EVENT_TYPES, STREAM_CATEGORIES } from '@ledger/domain';
 
 /** Date, or date-time with a zone (Z or ±hh:mm): a time without a zone would mean the server's zone. */
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
@@ -29,15 +30,30 @@ export function parseInstant(name: string, raw: unknown, fallback: () => string)
 /** Date.parse rolls 2026-02-30 over to March; an auditor typing it meant something else. */
 function sameCalendarDay(match: RegExpExecArray): boolean {
   const [, y, m, d] = match;
-  const probe = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const probe = new Date(0);
+  probe.setUTCFullYear(Number(y), Number(m) - 1, Number(d));
   return probe.getUTCFullYear() === Number(y) && probe.getUTCMonth() === Number(m) - 1 && probe.getUTCDate() === Number(d);
 }
 
+/** An instant to answer for: the past or now. The ledger cannot say what a future instant will hold. */
+export function parseAt(raw: unknown, now: () => Date): string {
+  const current = now().toISOString();
+  const at = parseInstant('at', raw, () => current);
+  if (at > current) throw new BadRequestException(`at (${at}) is in the future; the ledger answers for instants up to now (${current})`);
+  return at;
+}
+
+/**
+ * A half-open period `[from, to)`: back-to-back periods count each event once. A `to` after now
+ * is cut to now, so that no answer or bundle claims a period that has not happened yet.
+ */
 export function parsePeriod(query: Record<string, unknown>, now: () => Date): { from: string; to: string } {
+  const current = now().toISOString();
   const from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
-  const to = parseInstant('to', query['to'], () => now().toISOString());
-  if (from > to) throw new BadRequestException(`from (${from}) is after to (${to})`);
-  return { from, to };
+  const asked = parseInstant('to', query['to'], () => current);
+  if (from > asked) throw new BadRequestException(`from (${from}) is after to (${asked})`);
+  return { from, to: asked > current ? current : asked };
 }
 
 export function parseCount(raw: unknown, fallback: number, max: number, name = 'count'): number {
@@ -48,19 +64,38 @@ export function parseCount(raw: unknown, fallback: number, max: number, name = '
   return value;
 }
 
-/** `type=UserDeactivated,UserDeleted` (or the parameter repeated). */
+/** `type=UserDeactivated,UserDeleted` (or the parameter repeated); names match case-insensitively. */
 export function parseTypes(raw: unknown): string[] | undefined {
+  return parseNames('type', raw, EVENT_TYPES, 'an event type');
+}
+
+/** `category=user,group`: stream categories, the part of a stream id before its first dash. */
+export function parseCategories(raw: unknown): string[] | undefined {
+  return parseNames('category', raw, STREAM_CATEGORIES, 'a stream category');
+}
+
+/** A misspelt name would otherwise match nothing and read as "no such change happened". */
+function parseNames(name: string, raw: unknown, known: readonly string[], what: string): string[] | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const value of values) {
-    if (!/^[A-Za-z][A-Za-z0-9]{0,99}$/.test(value)) throw new BadRequestException(`type "${value}" is not an event type name (e.g. UserDeactivated)`);
-  }
-  return values.length > 0 ? values : undefined;
+  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim());
+  if (values.some((v) => v === '')) throw new BadRequestException(`${name} has an empty entry: give names separated by single commas`);
+  return [...new Set(values.map((value) => {
+    const canonical = known.find((k) => k.toLowerCase() === value.toLowerCase());
+    if (!canonical) throw new BadRequestException(`${name} "${value.slice(0, 100)}" is not ${what}; known: ${known.join(', ')}`);
+    return canonical;
+  }))];
 }
 
 /** Newest-first stream paging: the cursor is the revision of the last event of the previous page. */
 export function parseRevisionCursor(raw: unknown): number | undefined {
   if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new BadRequestException('cursor must be the nextCursor value of a previous page');
+  return Number(raw);
+}
+
+/** Cursor of a list paged by offset: the nextCursor of the previous page. */
+export function parseOffsetCursor(raw: unknown): number {
+  if (raw === undefined || raw === '') return 0;
   if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new BadRequestException('cursor must be the nextCursor value of a previous page');
   return Number(raw);
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { streams } from '@ledger/domain';
 import type { IdentifierKind } from '@ledger/projections';
 import type { Response } from 'express';
@@ -7,20 +7,22 @@ import { baseUrlOf } from '../scim/scim-context';
 import { AuditAuthGuard, type AuditRequest } from './audit-auth.guard';
 import { AuditExporter, type ExportFormat } from './audit-export';
 import {
-  BEGINNING_OF_TIME,
+  parseAt,
+  parseCategories,
   parseChangesCursor,
   parseCount,
-  parseInstant,
+  parseOffsetCursor,
   parsePeriod,
   parseRevisionCursor,
   parseStaleDays,
   parseTypes,
 } from './audit-query';
-import { AuditService } from './audit.service';
+import { AuditService, DRIFT_LISTS, type DriftList } from './audit.service';
 
 type QueryParams = Record<string, unknown>;
 const now = () => new Date();
-const atOf = (query: QueryParams) => parseInstant('at', query['at'], () => now().toISOString());
+const atOf = (query: QueryParams) => parseAt(query['at'], now);
+const VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
 
 /**
  * The audit API: what was the state at time T, and why. Admin token or an auditor token of
@@ -46,6 +48,11 @@ export class AuditController {
   @Get('users/:id/history')
   userHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.history(streams.user(tenant, id), 'User', id, historyQuery(query));
+  }
+
+  @Get('users/:id/membership-history')
+  membershipHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    return this.audit.membershipHistory(tenant, id, membershipHistoryQuery(query));
   }
 
   @Get('users/:id/attribute-history')
@@ -77,6 +84,7 @@ export class AuditController {
     return this.audit.groupMembers(tenant, id, atOf(query), {
       startIndex: parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex'),
       count: parseCount(query['count'], 10_000, 100_000),
+      effective: parseFlag('effective', query['effective']),
     });
   }
 
@@ -87,11 +95,12 @@ export class AuditController {
 
   @Get('changes')
   changes(@Param('tenant') tenant: string, @Query() query: QueryParams) {
+    const period = parsePeriod(query, now);
     return this.audit.changes({
       tenant,
-      ...parsePeriod(query, now),
+      ...period,
       types: parseTypes(query['type']),
-      categories: parseTypes(query['category']),
+      categories: parseCategories(query['category']),
       after: parseChangesCursor(query['cursor']),
       count: parseCount(query['count'], 100, 1000),
     });
@@ -99,11 +108,19 @@ export class AuditController {
 
   @Get('drift')
   drift(@Param('tenant') tenant: string, @Query() query: QueryParams) {
+    const list = query['list'];
+    if (list !== undefined && !DRIFT_LISTS.includes(list as DriftList)) {
+      throw new BadRequestException(`list must be one of ${DRIFT_LISTS.join(', ')}`);
+    }
+    const startIndex = parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex');
+    if (startIndex > 1 && list === undefined) throw new BadRequestException('startIndex pages one list: give list as well');
     return this.audit.drift(tenant, {
       staleDays: parseStaleDays(query['staleDays']),
       now: now(),
       ...parsePeriod(query, now),
       count: parseCount(query['count'], 100, 1000),
+      list: list as DriftList | undefined,
+      startIndex,
     });
   }
 
@@ -144,20 +161,48 @@ export class AuditController {
   }
 
   private async byIdentifier(request: AuditRequest, tenant: string, identifier: IdentifierKind, value: string, view: string, query: QueryParams) {
-    if (view !== 'state' && view !== 'access' && view !== 'history') {
-      throw new BadRequestException(`unknown view "${view}": use state, access or history`);
+    if (!VIEWS.includes(view as (typeof VIEWS)[number])) {
+      throw new BadRequestException(`unknown view "${view}": use ${VIEWS.join(', ')}`);
     }
     const at = atOf(query);
-    const userId = await this.audit.resolve(tenant, identifier, value, at);
-    if (view === 'state') return this.audit.userState(tenant, userId, at, baseUrlOf(request));
-    if (view === 'access') return this.audit.access(tenant, userId, at);
-    return { id: userId, ...(await this.audit.history(streams.user(tenant, userId), 'User', userId, historyQuery(query))) };
+    // Parse the view's own parameters before resolving, so bad input answers 400 whoever held the name.
+    const history = view === 'history' ? historyQuery(query) : undefined;
+    const membership = view === 'membership-history' ? membershipHistoryQuery(query) : undefined;
+    const { userId, holders } = await this.audit.resolve(tenant, identifier, value, at);
+    try {
+      if (view === 'state') return { ...(await this.audit.userState(tenant, userId, at, baseUrlOf(request))), holders };
+      if (view === 'access') return { ...(await this.audit.access(tenant, userId, at)), holders };
+      if (membership) return { ...(await this.audit.membershipHistory(tenant, userId, membership)), holders };
+      return { id: userId, ...(await this.audit.history(streams.user(tenant, userId), 'User', userId, history!)), holders };
+    } catch (error) {
+      // A deleted holder's state is a 404 DELETED, like by id; it says who the name belonged to.
+      if (error instanceof NotFoundException) {
+        const body = error.getResponse();
+        throw new NotFoundException({ ...(typeof body === 'object' ? body : { message: body }), id: userId, holders });
+      }
+      throw error;
+    }
   }
 }
 
+/** Stream history filters. `to` after now is cut to now; periods are [from, to). */
 function historyQuery(query: QueryParams) {
-  const from = query['from'] === undefined ? undefined : parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
-  const to = query['to'] === undefined ? undefined : parseInstant('to', query['to'], () => now().toISOString());
-  if (from && to && from > to) throw new BadRequestException(`from (${from}) is after to (${to})`);
-  return { from, to, types: parseTypes(query['type']), cursor: parseRevisionCursor(query['cursor']), count: parseCount(query['count'], 50, 1000) };
+  const period = query['from'] === undefined && query['to'] === undefined ? undefined : parsePeriod(query, now);
+  return {
+    from: query['from'] === undefined ? undefined : period!.from,
+    to: query['to'] === undefined ? undefined : period!.to,
+    types: parseTypes(query['type']),
+    cursor: parseRevisionCursor(query['cursor']),
+    count: parseCount(query['count'], 50, 1000),
+  };
+}
+
+function membershipHistoryQuery(query: QueryParams) {
+  return { offset: parseOffsetCursor(query['cursor']), count: parseCount(query['count'], 100, 1000) };
+}
+
+function parseFlag(name: string, raw: unknown): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new BadRequestException(`${name} must be true or false`);
 }

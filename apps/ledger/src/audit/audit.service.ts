@@ -10,6 +10,7 @@ import {
   type ChangeEntry,
   type EventSource,
   type IdentifierKind,
+  type MembershipInterval,
   type UserAt,
 } from '@ledger/projections';
 import { EVENT_STORE } from '../infrastructure/tokens';
@@ -55,6 +56,16 @@ export interface ChangeView extends Omit<ChangeEntry, 'position'> {
   position: string;
   data: unknown;
 }
+
+export interface IdentifierHolder {
+  userId: string;
+  from: string;
+  to: string | null;
+  closedBecause: string | null;
+}
+
+export const DRIFT_LISTS = ['stale', 'createdOutsideScim', 'reenabled', 'externalIdChanges', 'recreateRefused'] as const;
+export type DriftList = (typeof DRIFT_LISTS)[number];
 
 export interface StreamHistoryQuery {
   from?: string;
@@ -123,12 +134,20 @@ export class AuditService {
     };
   }
 
-  /** The user that held a userName / externalId at the instant (names are reused after deletes). */
-  async resolve(tenant: string, identifier: IdentifierKind, value: string, at: string): Promise<string> {
+  /**
+   * The user that held a userName / externalId at the instant (names are reused after deletes).
+   * When nobody held it then but its last holder before the instant was deleted, that leaver is
+   * the answer: "deleted, no access" is what an auditor asking about the name needs to see.
+   */
+  async resolve(tenant: string, identifier: IdentifierKind, value: string, at: string): Promise<{ userId: string; holders: IdentifierHolder[] }> {
     await this.consistent();
-    const holders = this.model.attributes.holdersAt(tenant, identifier, value, at);
-    if (holders.length > 0) return holders[0]!.userId;
     const ever = this.model.attributes.holders(tenant, identifier, value);
+    const holders = ever.map((h) => ({ userId: h.userId, from: h.from, to: h.to, closedBecause: h.closedBecause }));
+    const now = this.model.attributes.holdersAt(tenant, identifier, value, at);
+    if (now.length > 0) return { userId: now[0]!.userId, holders };
+    const before = ever.filter((h) => h.from <= at);
+    const last = before[before.length - 1];
+    if (last && last.closedBecause === 'deleted') return { userId: last.userId, holders };
     const detail = ever.length === 0
       ? `no user has ever had ${identifier} "${value}"`
       : `held by ${ever.map((h) => `user ${h.userId} from ${h.from} to ${h.to ?? 'now'}`).join('; ')}`;
@@ -136,29 +155,59 @@ export class AuditService {
       statusCode: 404,
       error: 'NOT_FOUND',
       message: `no user had ${identifier} "${value}" at ${at} (${detail})`,
-      holders: ever.map((h) => ({ userId: h.userId, from: h.from, to: h.to, closedBecause: h.closedBecause })),
+      holders,
     });
   }
 
-  async groupMembers(tenant: string, groupId: string, at: string, page: { startIndex: number; count: number }) {
+  /**
+   * Members of a group at the instant. `effective`: the users that hold the group's access, directly
+   * or through groups nested in it (RFC 7643 §4.1.2), each once; nested groups themselves are not
+   * listed. A user both direct and nested counts as direct.
+   */
+  async groupMembers(tenant: string, groupId: string, at: string, page: { startIndex: number; count: number; effective: boolean }) {
     await this.consistent();
-    const group = this.model.membership.groupAt(tenant, groupId, at);
+    const membership = this.model.membership;
+    const group = membership.groupAt(tenant, groupId, at);
     if (!group) throw this.groupNotThere(tenant, groupId, at);
-    const members = this.model.membership.membersAt(tenant, groupId, at);
+    const members = page.effective ? this.effectiveMembersAt(tenant, groupId, at) : membership.membersAt(tenant, groupId, at).map((m) => ({ m, via: undefined }));
     const slice = members.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
     return {
       id: groupId,
       displayName: group.displayName,
       at,
+      effective: page.effective,
       totalResults: members.length,
       startIndex: page.startIndex,
       itemsPerPage: slice.length,
-      members: slice.map((m) => {
+      members: slice.map(({ m, via, since }: { m: MembershipInterval; via?: string; since?: string }) => {
         const type = m.memberType ?? 'User';
         // What the IdP sent as display, else who the member was then: its userName at that instant.
         const display = m.display ?? (type === 'User' ? this.model.attributes.identifierAt(tenant, m.memberId, 'userName', at) : null);
-        return { value: m.memberId, type, ...(display ? { display } : {}), since: m.from, addedBy: m.openedBy };
+        return { value: m.memberId, type, ...(display ? { display } : {}), since: since ?? m.from, addedBy: m.openedBy, ...(via ? { via } : {}) };
       }),
+    };
+  }
+
+  /** Every direct membership interval of the user, newest first: joins and leaves, and which request did each. */
+  async membershipHistory(tenant: string, userId: string, page: { offset: number; count: number }) {
+    const exists = await this.store.readStream(streams.user(tenant, userId), { maxCount: 1 });
+    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} has no history in this tenant` });
+    await this.consistent();
+    const membership = this.model.membership;
+    const intervals = membership.intervalsOfMember(tenant, userId).reverse();
+    const slice = intervals.slice(page.offset, page.offset + page.count);
+    const end = page.offset + slice.length;
+    return {
+      id: userId,
+      totalResults: intervals.length,
+      itemsPerPage: slice.length,
+      nextCursor: end < intervals.length ? String(end) : null,
+      Resources: slice.map((m) => ({
+        groupId: m.groupId,
+        // The group's name while the user was in it: at the end of the interval if it ended.
+        displayName: membership.groupAt(tenant, m.groupId, m.to ? new Date(Date.parse(m.to) - 1).toISOString() : m.from)?.displayName ?? null,
+        from: m.from, to: m.to, closedBecause: m.closedBecause, openedBy: m.openedBy, closedBy: m.closedBy,
+      })),
     };
   }
 
@@ -201,6 +250,7 @@ export class AuditService {
     const events = await this.eventsOf(page);
     const last = page[page.length - 1];
     return {
+      period: { from: query.from, to: query.to },
       // Counting a year of changes is a scan: done once, on the first page.
       totalResults: query.after ? null : this.model.changes.countChanges(query),
       itemsPerPage: page.length,
@@ -209,59 +259,98 @@ export class AuditService {
     };
   }
 
-  async drift(tenant: string, options: { staleDays: number; now: Date; from: string; to: string; count: number }) {
+  async drift(tenant: string, options: { staleDays: number; now: Date; from: string; to: string; count: number; list?: DriftList; startIndex: number }) {
     await this.consistent();
     const cutoff = new Date(options.now.getTime() - options.staleDays * 86_400_000).toISOString();
-    const stale = this.model.activity.stale(tenant, cutoff, options.count);
-    const outside = this.model.activity.createdOutsideScim(tenant, options.count);
+    const offset = options.startIndex - 1;
+    const wanted = (list: DriftList) => options.list === undefined || options.list === list;
+    const stale = wanted('stale') ? this.model.activity.stale(tenant, cutoff, options.count, offset) : undefined;
+    const outside = wanted('createdOutsideScim') ? this.model.activity.createdOutsideScim(tenant, options.count, offset) : undefined;
     const period = { tenant, from: options.from, to: options.to };
-    const eventsOfType = async (type: string) => {
-      const rows = this.model.changes.changes({ ...period, types: [type], limit: options.count });
+    const eventsOfType = async (list: DriftList, type: string) => {
+      if (!wanted(list)) return undefined;
+      const rows = this.model.changes.changes({ ...period, types: [type], limit: options.count, offset });
       const events = await this.eventsOf(rows);
       return { total: this.model.changes.countChanges({ ...period, types: [type] }), rows, events };
     };
+    const paged = (total: number, items: number) => ({ totalResults: total, startIndex: options.startIndex, itemsPerPage: items });
     const name = (userId: string) => this.model.activity.user(tenant, userId)?.userName ?? null;
-    const reenabled = await eventsOfType('UserReactivated');
-    const externalIds = await eventsOfType('UserExternalIdChanged');
-    const refused = await eventsOfType('UserRecreateRefused');
+    const reenabled = await eventsOfType('reenabled', 'UserReactivated');
+    const externalIds = await eventsOfType('externalIdChanges', 'UserExternalIdChanged');
+    const refused = await eventsOfType('recreateRefused', 'UserRecreateRefused');
     return {
       asOf: options.now.toISOString(),
       period: { from: options.from, to: options.to },
       staleDays: options.staleDays,
-      stale: {
-        description: `users no IdP request has touched since ${cutoff}`,
-        totalResults: stale.total,
-        users: stale.users.map((u) => ({
-          id: u.userId, userName: u.userName, active: u.active, createdAt: u.createdAt, lastIdpTouchAt: u.lastIdpTouchAt, lastIdpTouch: u.lastIdpTouch,
-        })),
-      },
-      createdOutsideScim: {
-        description: 'users whose creating event carried no IdP token (admin, import or another actor)',
-        totalResults: outside.total,
-        users: outside.users.map((u) => ({ id: u.userId, userName: u.userName, createdAt: u.createdAt, createdBy: u.createdBy, deletedAt: u.deletedAt })),
-      },
-      reenabled: {
-        description: 'users re-activated after a deactivation, and by whom',
-        totalResults: reenabled.total,
-        events: reenabled.rows.map((row) => {
-          const previous = this.model.changes.streamPage({ streamId: row.streamId, types: ['UserDeactivated'], beforeRevision: row.revision, limit: 1 })[0];
-          return { id: row.resourceId, userName: name(row.resourceId), reenabledAt: row.at, by: sourceOfEntry(row), deactivatedAt: previous?.at ?? null, deactivatedBy: previous ? sourceOfEntry(previous) : null };
-        }),
-      },
-      externalIdChanges: {
-        description: 'externalId changes: the link to the IdP record moved',
-        totalResults: externalIds.total,
-        events: externalIds.rows.map((row, i) => {
-          const data = externalIds.events[i]!.data as { from: string | null; to: string | null };
-          return { id: row.resourceId, userName: name(row.resourceId), from: data.from, to: data.to, at: row.at, by: sourceOfEntry(row) };
-        }),
-      },
-      recreateRefused: {
-        description: 'IdP attempts to re-create an existing (often disabled) user, refused instead of silently re-enabling it',
-        totalResults: refused.total,
-        events: refused.rows.map((row, i) => ({ id: row.resourceId, userName: name(row.resourceId), at: row.at, by: sourceOfEntry(row), data: refused.events[i]!.data })),
-      },
+      ...(stale && {
+        stale: {
+          description: `users no IdP request has touched since ${cutoff}`,
+          ...paged(stale.total, stale.users.length),
+          users: stale.users.map((u) => ({
+            id: u.userId, userName: u.userName, active: u.active, createdAt: u.createdAt, lastIdpTouchAt: u.lastIdpTouchAt, lastIdpTouch: u.lastIdpTouch,
+          })),
+        },
+      }),
+      ...(outside && {
+        createdOutsideScim: {
+          description: 'users whose creating event carried no IdP token (admin, import or another actor)',
+          ...paged(outside.total, outside.users.length),
+          users: outside.users.map((u) => ({ id: u.userId, userName: u.userName, createdAt: u.createdAt, createdBy: u.createdBy, deletedAt: u.deletedAt })),
+        },
+      }),
+      ...(reenabled && {
+        reenabled: {
+          description: 'users re-activated after a deactivation, and by whom',
+          ...paged(reenabled.total, reenabled.rows.length),
+          events: reenabled.rows.map((row) => {
+            const previous = this.model.changes.streamPage({ streamId: row.streamId, types: ['UserDeactivated'], beforeRevision: row.revision, limit: 1 })[0];
+            return { id: row.resourceId, userName: name(row.resourceId), reenabledAt: row.at, by: sourceOfEntry(row), deactivatedAt: previous?.at ?? null, deactivatedBy: previous ? sourceOfEntry(previous) : null };
+          }),
+        },
+      }),
+      ...(externalIds && {
+        externalIdChanges: {
+          description: 'externalId changes: the link to the IdP record moved',
+          ...paged(externalIds.total, externalIds.rows.length),
+          events: externalIds.rows.map((row, i) => {
+            const data = externalIds.events[i]!.data as { from: string | null; to: string | null };
+            return { id: row.resourceId, userName: name(row.resourceId), from: data.from, to: data.to, at: row.at, by: sourceOfEntry(row) };
+          }),
+        },
+      }),
+      ...(refused && {
+        recreateRefused: {
+          description: 'IdP attempts to re-create an existing (often disabled) user, refused instead of silently re-enabling it',
+          ...paged(refused.total, refused.rows.length),
+          events: refused.rows.map((row, i) => ({ id: row.resourceId, userName: name(row.resourceId), at: row.at, by: sourceOfEntry(row), data: refused.events[i]!.data })),
+        },
+      }),
     };
+  }
+
+  /** Users reaching the group directly or through nested groups, each once, by breadth: direct first. */
+  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; via?: string; since: string }> {
+    const membership = this.model.membership;
+    const users = new Map<string, { m: MembershipInterval; via?: string; since: string }>();
+    const seenGroups = new Set([groupId]);
+    let frontier: Array<{ groupId: string; via?: string; since?: string }> = [{ groupId }];
+    while (frontier.length > 0) {
+      const next: typeof frontier = [];
+      for (const holder of frontier) {
+        for (const m of membership.membersAt(tenant, holder.groupId, at)) {
+          const since = holder.since && holder.since > m.from ? holder.since : m.from;
+          if ((m.memberType ?? 'User') === 'Group') {
+            if (seenGroups.has(m.memberId)) continue;
+            seenGroups.add(m.memberId);
+            next.push({ groupId: m.memberId, via: m.memberId, since });
+          } else if (!users.has(m.memberId)) {
+            users.set(m.memberId, { m, via: holder.via, since });
+          }
+        }
+      }
+      frontier = next;
+    }
+    return [...users.values()];
   }
 
   /**

@@ -7,6 +7,7 @@ import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { AuditAuthGuard } from '../audit/audit-auth.guard';
+import { BEGINNING_OF_TIME, parseInstant } from '../audit/audit-query';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { adminContext } from '../shared/http-context';
@@ -36,7 +37,8 @@ export class AuditRequestsController {
   @Get('tenants/:tenant/audit/requests')
   list(@Param('tenant') tenant: string, @Query() query: Record<string, string>) {
     const filter = requestFilter(query);
-    return { requests: this.readModel.requests(tenant, filter), startIndex: (filter.offset ?? 0) + 1 };
+    const requests = this.readModel.requests(tenant, filter);
+    return { totalResults: this.readModel.countRequests(tenant, filter), startIndex: (filter.offset ?? 0) + 1, itemsPerPage: requests.length, requests };
   }
 
   /** One call for a support ticket: the request, our answer, its events, and state before and after. */
@@ -110,15 +112,13 @@ export class RequestsAdminController {
 function requestFilter(query: Record<string, string>): RequestFilter {
   const filter: RequestFilter = {};
   for (const key of ['requestId', 'correlationId', 'tokenId', 'scimType'] as const) if (query[key]) filter[key] = query[key];
-  for (const key of ['from', 'to'] as const) {
-    if (query[key] === undefined) continue;
-    const at = Date.parse(query[key]!);
-    if (Number.isNaN(at)) throw new BadRequestException(`${key} must be an ISO-8601 time`);
-    filter[key] = new Date(at).toISOString();
-  }
+  // The same time rules as the rest of the audit API: a zone is required, periods are [from, to).
+  if (query['from'] !== undefined) filter.from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
+  if (query['to'] !== undefined) filter.to = parseInstant('to', query['to'], () => new Date().toISOString());
+  if (filter.from && filter.to && filter.from > filter.to) throw new BadRequestException(`from (${filter.from}) is after to (${filter.to})`);
   if (query['status'] !== undefined) {
-    const status = Number(query['status']);
-    if (!Number.isInteger(status)) throw new BadRequestException('status must be an HTTP status code');
+    const status = /^\d{3}$/.test(query['status']) ? Number(query['status']) : NaN;
+    if (!(status >= 100 && status <= 599)) throw new BadRequestException(`status "${query['status']}" is not an HTTP status code (100-599)`);
     filter.status = status;
   }
   const count = query['count'] === undefined ? 100 : Number(query['count']);

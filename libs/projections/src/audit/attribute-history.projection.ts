@@ -234,6 +234,8 @@ export class AttributeHistoryProjection implements AuditProjection {
   /** Newest first, one entry per attribute an event set or removed; `before` is an exclusive position cursor. */
   history(tenant: string, userId: string, options: { attribute?: string; before?: bigint; limit: number }): Array<AttributeHistoryEntry & { position: bigint }> {
     const entries: Array<AttributeHistoryEntry & { position: bigint }> = [];
+    // SCIM attribute names are case-insensitive (RFC 7643 §2.1).
+    const wanted = options.attribute?.toLowerCase();
     const rows = this.stmts.history.all(tenant, userId, options.before ?? BigInt(Number.MAX_SAFE_INTEGER)) as Row[];
     for (const row of rows) {
       const { set, removed } = JSON.parse(row['changes'] as string) as { set: Record<string, unknown>; removed: string[] };
@@ -242,7 +244,7 @@ export class AttributeHistoryProjection implements AuditProjection {
       const event = [
         ...Object.entries(set).map(([attribute, value]) => ({ attribute, value, removed: false })),
         ...removed.map((attribute) => ({ attribute, value: null, removed: true })),
-      ].filter((e) => options.attribute === undefined || e.attribute === options.attribute);
+      ].filter((e) => wanted === undefined || e.attribute.toLowerCase() === wanted);
       if (event.length === 0) continue;
       const source = resolveSource(this.sources, position, at);
       for (const e of event) entries.push({ ...e, at, source, position });

@@ -57,6 +57,8 @@ export interface ChangesQuery {
   /** Keyset cursor: rows strictly after (at, position). */
   after?: { at: string; position: bigint };
   limit: number;
+  /** Rows to skip, for the few offset-paged lists (drift); feeds page by `after`. */
+  offset?: number;
 }
 
 export interface StreamPageQuery {
@@ -102,7 +104,7 @@ export class ChangesIndexProjection implements AuditProjection {
     );
     this.byPosition = db.prepare('SELECT * FROM changes WHERE position = ?').safeIntegers(true);
     this.bounds = db
-      .prepare('SELECT MIN(position) AS first, MAX(position) AS last, COUNT(*) AS n FROM changes WHERE tenant = ? AND at >= ? AND at <= ?')
+      .prepare('SELECT MIN(position) AS first, MAX(position) AS last, COUNT(*) AS n FROM changes WHERE tenant = ? AND at >= ? AND at < ?')
       .safeIntegers(true);
   }
 
@@ -112,7 +114,7 @@ export class ChangesIndexProjection implements AuditProjection {
     this.insert.run(e.position, e.tenant, e.at, e.type, e.streamId, e.category, e.resourceId, e.revision, e.eventId, e.actor, e.requestId, e.correlationId, e.causationId, e.idp, e.tokenId);
   }
 
-  /** Changes of a tenant in [from, to], oldest first, keyset-paged. */
+  /** Changes of a tenant in [from, to), oldest first, keyset-paged. */
   changes(query: ChangesQuery): ChangeEntry[] {
     const { where, params } = changesFilter(query);
     // A type filter is usually selective (every deactivation in a quarter): seek by type, not scan the period.
@@ -121,8 +123,8 @@ export class ChangesIndexProjection implements AuditProjection {
       sql += ' AND (at > ? OR (at = ? AND position > ?))';
       params.push(query.after.at, query.after.at, query.after.position);
     }
-    sql += ' ORDER BY at, position LIMIT ?';
-    params.push(query.limit);
+    sql += ' ORDER BY at, position LIMIT ? OFFSET ?';
+    params.push(query.limit, query.offset ?? 0);
     return (this.db.prepare(sql).safeIntegers(true).all(...params) as Row[]).map(toEntry);
   }
 
@@ -141,7 +143,7 @@ export class ChangesIndexProjection implements AuditProjection {
       params.push(query.from);
     }
     if (query.to) {
-      sql += ' AND at <= ?';
+      sql += ' AND at < ?';
       params.push(query.to);
     }
     if (query.types?.length) {
@@ -159,7 +161,7 @@ export class ChangesIndexProjection implements AuditProjection {
     return row ? sourceOfEntry(toEntry(row)) : null;
   }
 
-  /** First and last log positions of a tenant's events in [from, to]: where an export scans. */
+  /** First and last log positions of a tenant's events in [from, to): where an export scans. */
   positionBounds(tenant: string, from: string, to: string): { first: bigint; last: bigint; count: number } | null {
     const row = this.bounds.get(tenant, from, to) as { first: bigint | null; last: bigint | null; n: bigint };
     if (row.first === null || row.last === null) return null;
@@ -176,7 +178,7 @@ export function sourceOfEntry(row: ChangeEntry): EventSource {
 
 function changesFilter(query: Omit<ChangesQuery, 'after' | 'limit'>): { where: string; params: unknown[] } {
   const params: unknown[] = [query.tenant, query.from, query.to];
-  let where = 'tenant = ? AND at >= ? AND at <= ?';
+  let where = 'tenant = ? AND at >= ? AND at < ?';
   if (query.types?.length) {
     where += ` AND type IN (${query.types.map(() => '?').join(',')})`;
     params.push(...query.types);

@@ -114,13 +114,13 @@ export class UserActivityProjection implements AuditProjection {
       ),
       stale: db.prepare(
         `SELECT * FROM user_activity WHERE tenant = @tenant AND deleted_at IS NULL AND COALESCE(last_idp_at, created_at) < @cutoff
-         ORDER BY COALESCE(last_idp_at, created_at), user_id LIMIT @limit`,
+         ORDER BY COALESCE(last_idp_at, created_at), user_id LIMIT @limit OFFSET @offset`,
       ),
       staleCount: db.prepare(
         `SELECT COUNT(*) AS n FROM user_activity WHERE tenant = @tenant AND deleted_at IS NULL AND COALESCE(last_idp_at, created_at) < @cutoff`,
       ),
       outside: db.prepare(
-        'SELECT * FROM user_activity WHERE tenant = @tenant AND created_by_idp = 0 ORDER BY created_at, user_id LIMIT @limit',
+        'SELECT * FROM user_activity WHERE tenant = @tenant AND created_by_idp = 0 ORDER BY created_at, user_id LIMIT @limit OFFSET @offset',
       ),
       outsideCount: db.prepare('SELECT COUNT(*) AS n FROM user_activity WHERE tenant = @tenant AND created_by_idp = 0'),
       one: db.prepare('SELECT * FROM user_activity WHERE tenant = ? AND user_id = ?'),
@@ -191,14 +191,14 @@ export class UserActivityProjection implements AuditProjection {
   }
 
   /** Existing users whose last IdP touch (or creation, if never touched) is before the cutoff. */
-  stale(tenant: string, cutoff: string, limit: number): { total: number; users: UserActivity[] } {
+  stale(tenant: string, cutoff: string, limit: number, offset = 0): { total: number; users: UserActivity[] } {
     const total = (this.stmts.staleCount.get({ tenant, cutoff }) as { n: number }).n;
-    return { total, users: (this.stmts.stale.all({ tenant, cutoff, limit }) as Row[]).map((r) => this.toActivity(r)) };
+    return { total, users: (this.stmts.stale.all({ tenant, cutoff, limit, offset }) as Row[]).map((r) => this.toActivity(r)) };
   }
 
-  createdOutsideScim(tenant: string, limit: number): { total: number; users: UserActivity[] } {
+  createdOutsideScim(tenant: string, limit: number, offset = 0): { total: number; users: UserActivity[] } {
     const total = (this.stmts.outsideCount.get({ tenant }) as { n: number }).n;
-    return { total, users: (this.stmts.outside.all({ tenant, limit }) as Row[]).map((r) => this.toActivity(r)) };
+    return { total, users: (this.stmts.outside.all({ tenant, limit, offset }) as Row[]).map((r) => this.toActivity(r)) };
   }
 
   /** Ids of users that existed at the instant, keyset-paged by id. */

@@ -14,19 +14,26 @@ jest.setTimeout(60_000);
 describe('projections CLI on a stopped service', () => {
   let dir: TempDir;
   let answersBefore: unknown[];
+  // Asked at an instant after every write, so each answer is the same whenever it is asked.
+  let settled: string;
   const questions = (userId: string, groupId: string) => [
-    `users/${userId}/state`,
-    `users/${userId}/access`,
-    `groups/${groupId}/members`,
-    'changes?count=1000',
-    'drift?staleDays=0&to=2100-01-01T00:00:00Z',
+    `users/${userId}/state?at=${settled}`,
+    `users/${userId}/access?at=${settled}`,
+    `groups/${groupId}/members?at=${settled}`,
+    `users/${userId}/membership-history`,
+    `changes?count=1000&to=${settled}`,
+    `drift?staleDays=0&to=${settled}`,
   ];
   let asked: string[];
 
   async function ask(): Promise<unknown[]> {
     const h = await startHarness(dir);
     try {
-      const answers = await Promise.all(asked.map(async (q) => (await h.admin('GET', `/tenants/acme/audit/${q}${q.includes('?') ? '&' : '?'}at=2100-01-01T00:00:00Z`)).body));
+      const answers = await Promise.all(asked.map(async (q) => {
+        const response = await h.admin('GET', `/tenants/acme/audit/${q}`);
+        expect(response.status).toBe(200);
+        return response.body;
+      }));
       // Each start listens on a new port, and drift says when it was asked: neither is the answer.
       return JSON.parse(JSON.stringify(answers).replaceAll(h.url, 'http://ledger'), (key, value) => (key === 'asOf' || key === 'description' ? undefined : value));
     } finally {
@@ -51,6 +58,8 @@ describe('projections CLI on a stopped service', () => {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'SRE' }],
     });
     await h.close();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    settled = new Date().toISOString();
     asked = questions(user.body.id, group.body.id);
     answersBefore = await ask();
   });
@@ -72,6 +81,8 @@ describe('projections CLI on a stopped service', () => {
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.out).toMatch(/scim-read-model: rebuilt from \d+ events/);
     expect(rebuilt.out).toMatch(/audit \(membership-intervals, .*\): rebuilt from \d+ events/);
+    // On the SQLite log the changes index is copied from it by SQL, beside the SCIM replay.
+    expect(rebuilt.out).toMatch(/changes-index \(copied from the log by SQL\): rebuilt from \d+ events/);
     expect(rebuilt.out).toContain('(100.0%)');
     expect(await ask()).toEqual(answersBefore);
   });
@@ -119,6 +130,19 @@ describe('projections CLI on a stopped service', () => {
 
   it('a lost audit.sqlite is rebuilt from the log when the service starts', async () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir.path, `audit.sqlite${suffix}`), { force: true });
+    expect(await ask()).toEqual(answersBefore);
+  });
+
+  it('a lost changes index (audit-changes.sqlite) is rebuilt from the log when the service starts', async () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir.path, `audit-changes.sqlite${suffix}`), { force: true });
+    expect(await ask()).toEqual(answersBefore);
+  });
+
+  it('rebuilds the changes index alone, by the SQL copy, and the answers are unchanged', async () => {
+    const one = await cli('projections', 'rebuild', '--only', 'changes-index');
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/changes-index \(copied from the log by SQL\): rebuilt from \d+ events/);
+    expect(one.out).not.toContain('audit (');
     expect(await ask()).toEqual(answersBefore);
   });
 });

@@ -1,3 +1,4 @@
 export * from './scim-read-model';
 export * from './projector';
+export * from './rebuild-projections';
 export * from './audit';

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { RequestRecorded } from '@ledger/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@ledger/eventstore';
-import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
+import { AuditProjector, AuditReadModel, CHANGES_SCHEMA, ReadModelProjector, ScimReadModel, copyChangesIndexFromSqliteLog } from '@ledger/projections';
 import { ENTERPRISE, tempDir, type TempDir } from '@ledger/testing';
 import { join } from 'node:path';
 
@@ -125,7 +125,8 @@ function dump(db: Database.Database, tables: readonly string[]): Record<string, 
   return out;
 }
 
-const auditTables = (model: AuditReadModel) => [...model.projections.flatMap((p) => p.tables), 'audit_checkpoints'];
+// Each audit file keeps the checkpoints of its own projections.
+const auditTables = (model: AuditReadModel) => [...model.projections.flatMap((p) => p.tables), 'main.audit_checkpoints', `${CHANGES_SCHEMA}.audit_checkpoints`];
 const SCIM_TABLES = ['tenants', 'tokens', 'users', 'groups', 'group_members', 'requests', 'token_usage', 'tenant_settings', 'projection_checkpoints'];
 
 describe('audit projections on a real log', () => {
@@ -210,6 +211,59 @@ describe('audit projections on a real log', () => {
     await projector.rebuild({ only: ['membership-intervals'] });
     expect(dump(model.db, auditTables(model))).toEqual(before);
     expect(model.db.prepare('SELECT COUNT(*) AS n FROM changes').get()).toEqual(changesBefore);
+    model.close();
+  });
+
+  it('the SQL copy of the changes index holds exactly the rows the projection writes, whatever form a time came in', async () => {
+    const odd = await tempDir('changes-copy');
+    const oddStore = new SqliteEventStore({ path: join(odd.path, 'events.sqlite') });
+    try {
+      await buildHistory(oddStore, 11);
+      const meta = (recordedAt: string, extra: Record<string, string> = {}) => ({ tenant: 'acme', correlationId: 'import-1', actor: 'import:hr', recordedAt, ...extra });
+      await oddStore.append('user-acme:odd', [
+        { type: 'UserProvisioned', data: { userId: 'odd', userName: 'odd@acme.test', externalId: null, active: true, attributes: {} }, metadata: meta('2026-03-01T10:00:00Z') },
+        { type: 'UserDeactivated', data: { userId: 'odd' }, metadata: meta('2026-03-01T12:00:00.5+02:00', { causationId: 'cause-1' }) },
+        { type: 'UserReactivated', data: { userId: 'odd', at: '2026-03-02T00:00:00.000Z' }, metadata: meta('not a time') },
+      ], 'no_stream');
+      await oddStore.append('tenant-acme2', [{ type: 'TenantCreated', data: { tenantId: 'acme2', name: 'Acme 2' }, metadata: meta('2026-03-03T00:00:00.000Z') }], 'no_stream');
+      const events = await oddStore.readAll({ maxCount: 100_000 });
+      const live = new AuditReadModel(join(odd.path, 'live', 'audit.sqlite'));
+      live.apply(events);
+      const tables = ['changes', `${CHANGES_SCHEMA}.audit_checkpoints`];
+      const expected = dump(live.db, tables);
+      live.close();
+
+      const model = new AuditReadModel(join(odd.path, 'copied', 'audit.sqlite'));
+      const copied = copyChangesIndexFromSqliteLog(join(odd.path, 'events.sqlite'), model.path);
+      expect(copied.events).toBe(events.length);
+      model.adoptChangesIndex(copied.path);
+      expect(dump(model.db, tables)).toEqual(expected);
+      expect(model.changes.streamPage({ streamId: 'user-acme:odd', limit: 10 }).map((e) => e.at)).toEqual([
+        '2026-03-02T00:00:00.000Z', '2026-03-01T10:00:00.500Z', '2026-03-01T10:00:00.000Z',
+      ]);
+      expect(model.changes.streamPage({ streamId: 'tenant-acme2', limit: 1 })[0]).toMatchObject({ category: 'tenant', resourceId: 'acme2' });
+      expect(existsSync(copied.path)).toBe(false);
+      model.close();
+    } finally {
+      await oddStore.close();
+      await odd.remove();
+    }
+  });
+
+  it('an audit.sqlite of the layout before the changes index had its own file is emptied on open, so the log refills it', () => {
+    const path = join(dir.path, 'v4', 'audit.sqlite');
+    mkdirSync(join(dir.path, 'v4'), { recursive: true });
+    const old = new Database(path);
+    old.exec("CREATE TABLE changes (position INTEGER PRIMARY KEY, tenant TEXT); INSERT INTO changes VALUES (1, 'stale');");
+    old.exec("CREATE TABLE audit_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL); INSERT INTO audit_checkpoints VALUES ('changes-index', 999);");
+    old.pragma('user_version = 4');
+    old.close();
+    const model = new AuditReadModel(path);
+    expect(model.db.prepare("SELECT COUNT(*) AS n FROM main.sqlite_master WHERE name = 'changes'").get()).toEqual({ n: 0 });
+    expect(model.lowestCheckpoint()).toBe(0n);
+    model.apply(log);
+    expect(model.db.prepare('SELECT COUNT(*) AS n FROM changes').get()).toEqual({ n: log.length });
+    expect(existsSync(join(dir.path, 'v4', 'audit-changes.sqlite'))).toBe(true);
     model.close();
   });
 

@@ -9,10 +9,31 @@ import { ChangesIndexProjection } from './changes-index.projection';
 import { MembershipIntervalsProjection } from './membership-intervals.projection';
 import { UserActivityProjection } from './user-activity.projection';
 
-/** Bump when a projection's tables change shape. */
-const SCHEMA_VERSION = 4;
+/** Bump when a projection's tables in audit.sqlite change shape (5: the changes index moved out). */
+const SCHEMA_VERSION = 5;
+/** The same for the changes index's own file. */
+export const CHANGES_SCHEMA_VERSION = 1;
 
-/** One open audit.sqlite: the connection and the projections' statements on it. */
+/**
+ * The two files of the audit models: `main` (audit.sqlite) and the changes index, attached to the
+ * same connection under this name. Each file keeps the checkpoints of its own projections, so a
+ * crash between the two files' commits leaves each consistent with itself.
+ */
+export const CHANGES_SCHEMA = 'changes_db';
+type Schema = 'main' | typeof CHANGES_SCHEMA;
+type Mode = 'live' | 'replay';
+interface Paths {
+  main: string;
+  changes: string;
+}
+
+/** DATA_DIR/audit.sqlite -> DATA_DIR/audit-changes.sqlite. */
+export function changesPathOf(path: string): string {
+  if (path === ':memory:') return ':memory:';
+  return path.endsWith('.sqlite') ? `${path.slice(0, -'.sqlite'.length)}-changes.sqlite` : `${path}-changes`;
+}
+
+/** One open pair of audit files: the connection and the projections' statements on it. */
 interface Storage {
   db: Database.Database;
   membership: MembershipIntervalsProjection;
@@ -21,8 +42,12 @@ interface Storage {
   activity: UserActivityProjection;
   auditors: AuditorsProjection;
   projections: readonly AuditProjection[];
-  loadCheckpoints: Database.Statement;
-  saveCheckpoint: Database.Statement;
+  loadCheckpoints: Record<Schema, Database.Statement>;
+  saveCheckpoint: Record<Schema, Database.Statement>;
+}
+
+function schemaOf(projection: AuditProjection): Schema {
+  return projection instanceof ChangesIndexProjection ? CHANGES_SCHEMA : 'main';
 }
 
 /**
@@ -39,17 +64,24 @@ export interface AuditRebuild {
 }
 
 /**
- * The audit read models, in their own SQLite file (DATA_DIR/audit.sqlite). Each projection has
- * its own checkpoint, moved in the same transaction as its rows, so after a crash each resumes
- * exactly where its rows end, and one projection can be rebuilt while the others keep theirs.
- * Like the SCIM read model it can always be rebuilt from the log, so it skips fsync.
+ * The audit read models, in their own SQLite files (DATA_DIR/audit.sqlite, and the changes index
+ * in DATA_DIR/audit-changes.sqlite). Each projection has its own checkpoint, moved in the same
+ * transaction as its rows, so after a crash each resumes exactly where its rows end, and one
+ * projection can be rebuilt while the others keep theirs. Like the SCIM read model they can
+ * always be rebuilt from the log, so they skip fsync.
  */
 export class AuditReadModel {
   private storage: Storage;
+  readonly changesPath: string;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.storage = open(path, 'live');
+    this.changesPath = changesPathOf(path);
+    this.storage = open(this.paths, { main: 'live', changes: 'live' });
+  }
+
+  private get paths(): Paths {
+    return { main: this.path, changes: this.changesPath };
   }
 
   /** The current connection: a rebuild swaps in a new one. */
@@ -99,19 +131,28 @@ export class AuditReadModel {
     if (events.length === 0) return;
     const storage = this.storage;
     const checkpoints = checkpointsOf(storage);
-    storage.db.transaction(() => applyBatch(storage, events, checkpoints, new Map()))();
+    storage.db.transaction(() => applyBatch(storage, storage.projections, events, checkpoints, new Map()))();
   }
 
   /**
-   * Starts replaying the named projections (all by default) from zero. On a file the replay
-   * writes a fresh file next to this one (no journal, query indexes built once at the end,
-   * the other projections' rows copied over) and commit() renames it over this one: readers
-   * see the old models until then, and a failed or interrupted rebuild leaves them as they were.
-   * In memory, the projections are emptied and replayed in place.
+   * Starts replaying the named projections (all by default) from zero. On files, the replay
+   * writes a fresh copy of each file that holds one of them (no journal, query indexes built once
+   * at the end, that file's other projections copied over) and commit() renames it over the old
+   * one: readers see the old models until then, and a failed or interrupted rebuild leaves them
+   * as they were. Projections of a file not rebuilt are not fed. In memory, the projections are
+   * emptied and replayed in place.
    */
   beginRebuild(names?: readonly string[]): AuditRebuild {
     const chosen = this.chosen(names);
-    return this.path === ':memory:' ? this.rebuildInPlace(chosen) : this.rebuildInFreshFile(chosen);
+    return this.path === ':memory:' ? this.rebuildInPlace(chosen) : this.rebuildInFreshFiles(chosen);
+  }
+
+  /**
+   * Puts a changes index built elsewhere (copyChangesIndexFromSqliteLog) in place of the current
+   * one, by a rename. Offline, like a rebuild: no other connection may have the file open.
+   */
+  adoptChangesIndex(freshPath: string): void {
+    this.swapIn(new Map([[CHANGES_SCHEMA, freshPath]]));
   }
 
   /** Empties the named projections (all by default) and their checkpoints, so a replay rebuilds them. */
@@ -131,56 +172,71 @@ export class AuditReadModel {
     const storage = this.storage;
     resetProjections(storage, chosen);
     dropQueryIndexes(storage, chosen);
-    return replay(storage, chosen, () => buildQueryIndexes(storage), () => buildQueryIndexes(storage));
+    const all = storage.projections;
+    return replay(storage, all, chosen, () => buildQueryIndexes(storage, all), () => buildQueryIndexes(storage, all));
   }
 
-  private rebuildInFreshFile(chosen: readonly AuditProjection[]): AuditRebuild {
-    const freshPath = `${this.path}.rebuild`;
-    removeDatabase(freshPath);
-    const fresh = open(freshPath, 'replay');
+  private rebuildInFreshFiles(chosen: readonly AuditProjection[]): AuditRebuild {
+    const rebuilt = new Set(chosen.map(schemaOf));
+    const fresh = new Map([...rebuilt].map((schema) => [schema, `${this.pathOf(schema)}.rebuild`] as const));
+    for (const path of fresh.values()) removeDatabase(path);
+    const paths = { main: fresh.get('main') ?? this.path, changes: fresh.get(CHANGES_SCHEMA) ?? this.changesPath };
+    const storage = open(paths, { main: rebuilt.has('main') ? 'replay' : 'live', changes: rebuilt.has(CHANGES_SCHEMA) ? 'replay' : 'live' });
+    // Only the files being rebuilt are fed: the chosen projections from zero, their file-mates from their checkpoints.
+    const fed = storage.projections.filter((p) => rebuilt.has(schemaOf(p)));
+    const chosenInFresh = fed.filter((p) => chosen.some((c) => c.name === p.name));
+    const cleanUp = () => {
+      if (storage.db.open) storage.db.close();
+      for (const path of fresh.values()) removeDatabase(path);
+    };
     try {
-      dropQueryIndexes(fresh, fresh.projections);
-      copyProjections(fresh, this.path, fresh.projections.filter((p) => !chosen.some((c) => c.name === p.name)));
+      dropQueryIndexes(storage, fed);
+      copyProjections(storage, this.paths, fed.filter((p) => !chosenInFresh.includes(p)));
     } catch (error) {
-      fresh.db.close();
-      removeDatabase(freshPath);
+      cleanUp();
       throw error;
     }
-    const chosenInFresh = fresh.projections.filter((p) => chosen.some((c) => c.name === p.name));
     return replay(
-      fresh,
+      storage,
+      fed,
       chosenInFresh,
       () => {
-        buildQueryIndexes(fresh);
-        fresh.db.close();
-        this.swapIn(freshPath);
+        buildQueryIndexes(storage, fed);
+        storage.db.close();
+        this.swapIn(fresh);
       },
-      () => {
-        if (fresh.db.open) fresh.db.close();
-        removeDatabase(freshPath);
-      },
+      cleanUp,
     );
   }
 
-  /** Replaces this file with the rebuilt one by a rename: readers see either the old models or the new. */
-  private swapIn(freshPath: string): void {
+  private pathOf(schema: Schema): string {
+    return schema === 'main' ? this.path : this.changesPath;
+  }
+
+  /** Replaces files with rebuilt ones by a rename: readers see either the old models or the new. */
+  private swapIn(fresh: ReadonlyMap<Schema, string>): void {
     const old = this.storage.db;
     // Leaving WAL checkpoints the WAL into the file: no WAL of the old file may survive to be read
     // as the new file's. It fails when another connection holds a lock SQLite can see (a write, or
     // some reads), and SQLite reports that by returning the old mode, not always by throwing. An
     // idle connection elsewhere holds no such lock, so the CLI says to stop the service first.
-    const mode = old.pragma('journal_mode = DELETE', { simple: true });
-    if (String(mode).toLowerCase() !== 'delete') {
-      throw new Error(`${this.path} is open in another process (it stayed in ${String(mode)} mode): stop the service before rebuilding`);
+    for (const schema of fresh.keys()) {
+      const mode = old.pragma(`${schema}.journal_mode = DELETE`, { simple: true });
+      if (String(mode).toLowerCase() !== 'delete') {
+        throw new Error(`${this.pathOf(schema)} is open in another process (it stayed in ${String(mode)} mode): stop the service before rebuilding`);
+      }
     }
     old.close();
     try {
-      rmSync(`${this.path}-wal`, { force: true });
-      rmSync(`${this.path}-shm`, { force: true });
-      // No fsync, as for every write to this file (synchronous = OFF): it can be rebuilt from the log.
-      renameSync(freshPath, this.path);
+      for (const [schema, freshPath] of fresh) {
+        const path = this.pathOf(schema);
+        rmSync(`${path}-wal`, { force: true });
+        rmSync(`${path}-shm`, { force: true });
+        // No fsync, as for every write to these files (synchronous = OFF): they can be rebuilt from the log.
+        renameSync(freshPath, path);
+      }
     } finally {
-      this.storage = open(this.path, 'live');
+      this.storage = open(this.paths, { main: 'live', changes: 'live' });
     }
   }
 
@@ -191,51 +247,69 @@ export class AuditReadModel {
   }
 }
 
-function open(path: string, mode: 'live' | 'replay'): Storage {
-  const db = new Database(path);
-  if (mode === 'live') {
-    db.pragma('journal_mode = WAL');
-  } else {
-    // A file nobody reads until it is complete and renamed into place: no journal, no other connection.
-    db.pragma('journal_mode = OFF');
-    db.pragma('main.locking_mode = EXCLUSIVE');
-  }
-  db.pragma('synchronous = OFF');
-  // Projection writes land on pages all over the indexes; a 2 MB default cache turns a rebuild into page
-  // churn. The live model keeps 32 MB: it is one of several caches in a long-running service.
-  db.pragma(`cache_size = ${mode === 'live' ? -32768 : -524288}`);
+function open(paths: Paths, modes: Record<'main' | 'changes', Mode>): Storage {
+  const db = new Database(paths.main);
+  db.prepare(`ATTACH DATABASE ? AS ${CHANGES_SCHEMA}`).run(paths.changes);
+  configure(db, 'main', modes.main);
+  configure(db, CHANGES_SCHEMA, modes.changes);
   db.pragma('temp_store = MEMORY');
   // The query indexes of a rebuild are sorted at the end; SQLite's sorter can use a second core for it.
-  if (mode !== 'live') db.pragma('threads = 2');
-  dropIfOutdated(db);
-  db.exec('CREATE TABLE IF NOT EXISTS audit_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-  const changes = new ChangesIndexProjection(db);
+  if (modes.main !== 'live' || modes.changes !== 'live') db.pragma('threads = 2');
+  dropIfOutdated(db, 'main', SCHEMA_VERSION);
+  dropIfOutdated(db, CHANGES_SCHEMA, CHANGES_SCHEMA_VERSION);
+  for (const schema of ['main', CHANGES_SCHEMA] as const) {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${schema}.audit_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)`);
+  }
+  const changes = new ChangesIndexProjection(db, CHANGES_SCHEMA);
   const membership = new MembershipIntervalsProjection(db, changes);
   const attributes = new AttributeHistoryProjection(db, changes);
   const activity = new UserActivityProjection(db, changes);
   const auditors = new AuditorsProjection(db);
+  const checkpointStatements = (schema: Schema) => ({
+    load: db.prepare(`SELECT name, position FROM ${schema}.audit_checkpoints`).safeIntegers(true),
+    save: db.prepare(`INSERT INTO ${schema}.audit_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position`),
+  });
+  const main = checkpointStatements('main');
+  const changesFile = checkpointStatements(CHANGES_SCHEMA);
   return {
     db, membership, attributes, changes, activity, auditors,
     projections: [membership, attributes, changes, activity, auditors],
-    loadCheckpoints: db.prepare('SELECT name, position FROM audit_checkpoints').safeIntegers(true),
-    saveCheckpoint: db.prepare('INSERT INTO audit_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position'),
+    loadCheckpoints: { main: main.load, [CHANGES_SCHEMA]: changesFile.load },
+    saveCheckpoint: { main: main.save, [CHANGES_SCHEMA]: changesFile.save },
   };
 }
 
-/** A file written by another schema version is emptied: the subscription then rebuilds it from the log. */
-function dropIfOutdated(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === SCHEMA_VERSION) return;
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>;
-  db.transaction(() => {
-    for (const { name } of tables) db.exec(`DROP TABLE "${name}"`);
-  })();
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+function configure(db: Database.Database, schema: Schema, mode: Mode): void {
+  if (mode === 'live') {
+    db.pragma(`${schema}.journal_mode = WAL`);
+  } else {
+    // A file nobody reads until it is complete and renamed into place: no journal, no other connection.
+    db.pragma(`${schema}.journal_mode = OFF`);
+    db.pragma(`${schema}.locking_mode = EXCLUSIVE`);
+  }
+  db.pragma(`${schema}.synchronous = OFF`);
+  // Projection writes land on pages all over the indexes; a 2 MB default cache turns a rebuild into page
+  // churn. The live model keeps 32 MB per file: it is one of several caches in a long-running service.
+  db.pragma(`${schema}.cache_size = ${mode === 'live' ? -32768 : -524288}`);
 }
 
-function checkpointsOf(storage: Storage): Map<string, bigint> {
-  const stored = new Map((storage.loadCheckpoints.all() as Array<{ name: string; position: bigint }>).map((r) => [r.name, r.position]));
-  return new Map(storage.projections.map((p) => [p.name, stored.get(p.name) ?? 0n]));
+/** A file written by another schema version is emptied: the subscription then rebuilds it from the log. */
+function dropIfOutdated(db: Database.Database, schema: Schema, expected: number): void {
+  const version = db.pragma(`${schema}.user_version`, { simple: true }) as number;
+  if (version === expected) return;
+  const tables = db.prepare(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>;
+  db.transaction(() => {
+    for (const { name } of tables) db.exec(`DROP TABLE ${schema}."${name}"`);
+  })();
+  db.pragma(`${schema}.user_version = ${expected}`);
+}
+
+function checkpointsOf(storage: Storage, projections: readonly AuditProjection[] = storage.projections): Map<string, bigint> {
+  const stored = new Map<string, bigint>();
+  for (const schema of ['main', CHANGES_SCHEMA] as const) {
+    for (const row of storage.loadCheckpoints[schema].all() as Array<{ name: string; position: bigint }>) stored.set(`${schema}/${row.name}`, row.position);
+  }
+  return new Map(projections.map((p) => [p.name, stored.get(`${schemaOf(p)}/${p.name}`) ?? 0n]));
 }
 
 function lowest(checkpoints: Map<string, bigint>): bigint {
@@ -245,28 +319,30 @@ function lowest(checkpoints: Map<string, bigint>): bigint {
 }
 
 /** Runs inside a transaction; moves `checkpoints` along with the stored ones. */
-function applyBatch(storage: Storage, events: readonly RecordedEvent[], checkpoints: Map<string, bigint>, writers: Map<string, ReplayWriter>): void {
+function applyBatch(
+  storage: Storage, projections: readonly AuditProjection[], events: readonly RecordedEvent[], checkpoints: Map<string, bigint>, writers: Map<string, ReplayWriter>,
+): void {
   const last = events[events.length - 1]!.position;
-  for (const projection of storage.projections) {
+  for (const projection of projections) {
     const after = checkpoints.get(projection.name) ?? 0n;
     if (last <= after) continue;
     const writer = writers.get(projection.name) ?? projection;
     for (const event of events) if (event.position > after) writer.apply(event);
-    storage.saveCheckpoint.run(projection.name, last);
+    storage.saveCheckpoint[schemaOf(projection)].run(projection.name, last);
     checkpoints.set(projection.name, last);
   }
 }
 
-/** Feeds `chosen` (emptied) through their replay writers and the others through apply, each from its checkpoint. */
-function replay(storage: Storage, chosen: readonly AuditProjection[], finish: () => void, cleanUp: () => void): AuditRebuild {
-  const checkpoints = checkpointsOf(storage);
+/** Feeds `chosen` (emptied) through their replay writers and the rest of `fed` through apply, each from its checkpoint. */
+function replay(storage: Storage, fed: readonly AuditProjection[], chosen: readonly AuditProjection[], finish: () => void, cleanUp: () => void): AuditRebuild {
+  const checkpoints = checkpointsOf(storage, fed);
   const writers = new Map(chosen.flatMap((p) => (p.replay ? [[p.name, p.replay()] as const] : [])));
   let settled = false;
   return {
     after: lowest(checkpoints),
     apply(events) {
       if (settled) throw new Error('audit rebuild already committed or aborted');
-      if (events.length > 0) storage.db.transaction(() => applyBatch(storage, events, checkpoints, writers))();
+      if (events.length > 0) storage.db.transaction(() => applyBatch(storage, fed, events, checkpoints, writers))();
     },
     commit() {
       if (settled) throw new Error('audit rebuild already committed or aborted');
@@ -292,8 +368,8 @@ function replay(storage: Storage, chosen: readonly AuditProjection[], finish: ()
 function resetProjections(storage: Storage, chosen: readonly AuditProjection[]): void {
   storage.db.transaction(() => {
     for (const projection of chosen) {
-      for (const table of projection.tables) storage.db.exec(`DELETE FROM ${table}`);
-      storage.db.prepare('DELETE FROM audit_checkpoints WHERE name = ?').run(projection.name);
+      for (const table of projection.tables) storage.db.exec(`DELETE FROM ${schemaOf(projection)}.${table}`);
+      storage.db.prepare(`DELETE FROM ${schemaOf(projection)}.audit_checkpoints WHERE name = ?`).run(projection.name);
     }
   })();
 }
@@ -306,23 +382,26 @@ function dropQueryIndexes(storage: Storage, projections: readonly AuditProjectio
   for (const projection of projections) for (const index of projection.queryIndexes) storage.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
 }
 
-function buildQueryIndexes(storage: Storage): void {
-  for (const projection of storage.projections) for (const index of projection.queryIndexes) storage.db.exec(index.sql);
+function buildQueryIndexes(storage: Storage, projections: readonly AuditProjection[]): void {
+  for (const projection of projections) for (const index of projection.queryIndexes) storage.db.exec(index.sql);
 }
 
-/** The rows and checkpoints of projections a partial rebuild keeps, from the file being replaced. */
-function copyProjections(fresh: Storage, previousPath: string, kept: readonly AuditProjection[]): void {
-  if (kept.length === 0) return;
-  fresh.db.prepare('ATTACH DATABASE ? AS previous').run(previousPath);
-  try {
-    fresh.db.transaction(() => {
-      for (const projection of kept) {
-        for (const table of projection.tables) fresh.db.exec(`INSERT INTO main.${table} SELECT * FROM previous.${table}`);
-        fresh.db.prepare('INSERT INTO main.audit_checkpoints SELECT * FROM previous.audit_checkpoints WHERE name = ?').run(projection.name);
-      }
-    })();
-  } finally {
-    fresh.db.exec('DETACH DATABASE previous');
+/** The rows and checkpoints of projections a partial rebuild keeps, from the files being replaced. */
+function copyProjections(fresh: Storage, previous: Paths, kept: readonly AuditProjection[]): void {
+  for (const schema of ['main', CHANGES_SCHEMA] as const) {
+    const ofFile = kept.filter((p) => schemaOf(p) === schema);
+    if (ofFile.length === 0) continue;
+    fresh.db.prepare('ATTACH DATABASE ? AS previous').run(schema === 'main' ? previous.main : previous.changes);
+    try {
+      fresh.db.transaction(() => {
+        for (const projection of ofFile) {
+          for (const table of projection.tables) fresh.db.exec(`INSERT INTO ${schema}.${table} SELECT * FROM previous.${table}`);
+          fresh.db.prepare(`INSERT INTO ${schema}.audit_checkpoints SELECT * FROM previous.audit_checkpoints WHERE name = ?`).run(projection.name);
+        }
+      })();
+    } finally {
+      fresh.db.exec('DETACH DATABASE previous');
+    }
   }
 }
 

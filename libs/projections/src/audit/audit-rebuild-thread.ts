@@ -23,11 +23,12 @@ export function rebuildAuditOnThread(request: AuditRebuildRequest, onProgress?: 
   const worker = startWorkerThread(join(__dirname, 'audit-rebuild.worker'), request);
   return new Promise<number>((resolve, reject) => {
     let settled = false;
+    let done: number | null = null;
     worker.on('message', (message: AuditRebuildMessage) => {
       if ('progress' in message) onProgress?.(BigInt(message.progress.position), BigInt(message.progress.head));
       else if ('done' in message) {
-        settled = true;
-        resolve(message.done.events);
+        // Resolved on exit: by then the thread holds no file open.
+        done = message.done.events;
       } else {
         settled = true;
         reject(new Error(`audit rebuild failed: ${message.failed.message}`));
@@ -38,7 +39,10 @@ export function rebuildAuditOnThread(request: AuditRebuildRequest, onProgress?: 
       reject(error);
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`audit rebuild thread exited with code ${code} before it finished`));
+      if (settled) return;
+      settled = true;
+      if (done !== null) resolve(done);
+      else reject(new Error(`audit rebuild thread exited with code ${code} before it finished`));
     });
   });
 }

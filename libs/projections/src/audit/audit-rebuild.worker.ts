@@ -14,19 +14,22 @@ const port = parentPort!;
 const request = workerData as AuditRebuildRequest;
 const send = (message: AuditRebuildMessage) => port.postMessage(message);
 
-async function rebuild(): Promise<void> {
+async function rebuild(): Promise<number> {
   const store = await openEventStore({ url: request.storeUrl, dataDir: request.dataDir });
   const model = new AuditReadModel(join(request.dataDir, 'audit.sqlite'));
   try {
-    const events = await new AuditProjector(store, model).rebuild({
+    return await new AuditProjector(store, model).rebuild({
       only: request.only,
       onProgress: (position, head) => send({ progress: { position: position.toString(), head: head.toString() } }),
     });
-    send({ done: { events } });
   } finally {
     model.close();
     await store.close();
   }
 }
 
-rebuild().catch((error: Error) => send({ failed: { message: error.message } }));
+// Done only once the files are closed: the caller may swap other audit files in right after.
+rebuild().then(
+  (events) => send({ done: { events } }),
+  (error: Error) => send({ failed: { message: error.message } }),
+);

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { streamCategory } from '@ledger/domain';
 import type { RecordedEvent } from '@ledger/eventstore';
 import { resourceIdOf, timeOf, type EventSource } from './event-source';
-import type { AuditProjection } from './audit-projection';
+import type { AuditProjection, QueryIndex } from './audit-projection';
 
 /**
  * One row per event of the log: what changed, where, when and through which request. It is
@@ -71,8 +71,8 @@ export interface StreamPageQuery {
   limit: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS changes (
+const schemaSql = (schema: string) => `
+CREATE TABLE IF NOT EXISTS ${schema}.changes (
   position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, at TEXT NOT NULL, type TEXT NOT NULL, stream_id TEXT NOT NULL,
   category TEXT NOT NULL, resource_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL, actor TEXT NOT NULL,
   request_id TEXT, correlation_id TEXT, causation_id TEXT, idp TEXT, token_id TEXT
@@ -81,25 +81,27 @@ CREATE TABLE IF NOT EXISTS changes (
 
 type Row = Record<string, string | number | bigint | null>;
 
+/**
+ * The index lives in a file of its own (attached to the audit connection as `schema`): being one
+ * row per event, a rebuild on the SQLite log fills it with one SQL copy (changes-index-copy.ts),
+ * on another core than the replay of the other audit models.
+ */
 export class ChangesIndexProjection implements AuditProjection {
   readonly name = 'changes-index';
   readonly tables = ['changes'];
-  readonly queryIndexes = [
-    { name: 'changes_by_time', sql: 'CREATE INDEX IF NOT EXISTS changes_by_time ON changes (tenant, at, position)' },
-    { name: 'changes_by_type', sql: 'CREATE INDEX IF NOT EXISTS changes_by_type ON changes (tenant, type, at, position)' },
-    { name: 'changes_by_stream', sql: 'CREATE INDEX IF NOT EXISTS changes_by_stream ON changes (stream_id, revision)' },
-  ];
+  readonly queryIndexes: readonly QueryIndex[];
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly bounds: Database.Statement;
   private readonly byPosition: Database.Statement;
 
-  constructor(db: Database.Database) {
-    db.exec(SCHEMA);
+  constructor(db: Database.Database, readonly schema = 'main') {
+    db.exec(schemaSql(schema));
+    this.queryIndexes = changesQueryIndexes(schema);
     for (const index of this.queryIndexes) db.exec(index.sql);
     this.db = db;
     this.insert = db.prepare(
-      `INSERT OR IGNORE INTO changes (position, tenant, at, type, stream_id, category, resource_id, revision, event_id, actor, request_id, correlation_id, causation_id, idp, token_id)
+      `INSERT OR IGNORE INTO ${schema}.changes (position, tenant, at, type, stream_id, category, resource_id, revision, event_id, actor, request_id, correlation_id, causation_id, idp, token_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byPosition = db.prepare('SELECT * FROM changes WHERE position = ?').safeIntegers(true);
@@ -167,6 +169,17 @@ export class ChangesIndexProjection implements AuditProjection {
     if (row.first === null || row.last === null) return null;
     return { first: row.first, last: row.last, count: Number(row.n) };
   }
+}
+
+/** The changes table as SQL, for the copy that fills it straight from the log. */
+export const CHANGES_TABLE_SQL = schemaSql;
+
+export function changesQueryIndexes(schema: string): QueryIndex[] {
+  return [
+    { name: `${schema}.changes_by_time`, sql: `CREATE INDEX IF NOT EXISTS ${schema}.changes_by_time ON changes (tenant, at, position)` },
+    { name: `${schema}.changes_by_type`, sql: `CREATE INDEX IF NOT EXISTS ${schema}.changes_by_type ON changes (tenant, type, at, position)` },
+    { name: `${schema}.changes_by_stream`, sql: `CREATE INDEX IF NOT EXISTS ${schema}.changes_by_stream ON changes (stream_id, revision)` },
+  ];
 }
 
 export function sourceOfEntry(row: ChangeEntry): EventSource {

@@ -36,20 +36,23 @@ export function sourceOf(event: RecordedEvent): EventSource {
 }
 
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** ISO_UTC_MS as an SQL GLOB, for the SQL copy of the changes index: it must pick the same rows. */
+export const ISO_UTC_MS_GLOB = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
 
 /**
  * The ledger's time of an event: when it was recorded. Normalised to `toISOString()` form so
  * that times compare as strings in SQLite, whatever format an importer supplied.
  */
 export function timeOf(event: RecordedEvent): string {
-  return ISO_UTC_MS.test(event.metadata.recordedAt) ? event.metadata.recordedAt : normalisedTime(event);
+  return ISO_UTC_MS.test(event.metadata.recordedAt) ? event.metadata.recordedAt : normalisedTime(event.metadata.recordedAt, event.data);
 }
 
-function normalisedTime(event: RecordedEvent): string {
-  const recorded = Date.parse(event.metadata.recordedAt);
+/** A recordedAt not already in toISOString() form: parsed, else the event's own `at`, else as it came. */
+export function normalisedTime(recordedAt: string, data: unknown): string {
+  const recorded = Date.parse(recordedAt);
   if (!Number.isNaN(recorded)) return new Date(recorded).toISOString();
-  const domain = Date.parse((event.data as { at?: string } | null)?.at ?? '');
-  return Number.isNaN(domain) ? event.metadata.recordedAt : new Date(domain).toISOString();
+  const domain = Date.parse((data as { at?: string } | null)?.at ?? '');
+  return Number.isNaN(domain) ? recordedAt : new Date(domain).toISOString();
 }
 
 /** `user-acme:42` -> `42`; `tenant-acme` -> `acme`. */

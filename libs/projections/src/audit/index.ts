@@ -10,3 +10,4 @@ export * from './audit-read-model';
 export * from './audit-projector';
 export * from './user-at';
 export * from './audit-rebuild-thread';
+export * from './changes-index-copy';

@@ -1,10 +1,8 @@
 import { openEventStore, type EventStore } from '@ledger/eventstore';
-import { AuditReadModel, ReadModelProjector, ScimReadModel, rebuildAuditOnThread } from '@ledger/projections';
+import { AuditReadModel, SCIM_READ_MODEL as SCIM, ScimReadModel, rebuildProjections } from '@ledger/projections';
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliUsageError, dataDirOf, flag, type CliArgs, type CliCommand, type CliIo } from '../cli-command';
-
-const SCIM = 'scim-read-model';
 
 /** These commands work on DATA_DIR directly (no running service): stop the service before a rebuild. */
 async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore; dataDir: string; url: string | undefined }> {
@@ -14,7 +12,7 @@ async function openStore(args: CliArgs, io: CliIo): Promise<{ store: EventStore;
   return { store: await openEventStore({ url, dataDir }), dataDir, url };
 }
 
-const DATABASES = ['events.sqlite', 'read-model.sqlite', 'audit.sqlite'];
+const DATABASES = ['events.sqlite', 'read-model.sqlite', 'audit.sqlite', 'audit-changes.sqlite'];
 
 /**
  * Other processes (the service, another rebuild) with a DATA_DIR database open, found through
@@ -66,8 +64,7 @@ function auditProjectionNames(dataDir: string): string[] {
 }
 
 /** Prints at most about once a second, and always the last line. */
-function progressPrinter(io: CliIo, name: string): { update(position: bigint, head: bigint): void; done(events: number): void } {
-  const started = performance.now();
+function progressPrinter(io: CliIo, name: string): { update(position: bigint, head: bigint): void; done(events: number, seconds: number): void } {
   let lastPrint = 0;
   return {
     update(position, head) {
@@ -77,8 +74,7 @@ function progressPrinter(io: CliIo, name: string): { update(position: bigint, he
       const percent = head > 0n ? Number((position * 1000n) / head) / 10 : 100;
       io.out(`${name}: position ${position} of ${head} (${percent.toFixed(1)}%)`);
     },
-    done(events) {
-      const seconds = (performance.now() - started) / 1000;
+    done(events, seconds) {
       io.out(`${name}: rebuilt from ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s)`);
     },
   };
@@ -100,29 +96,15 @@ export const projectionCommands: CliCommand[] = [
         const auditNames = auditProjectionNames(dataDir);
         const unknown = (only ?? []).filter((n) => n !== SCIM && n !== 'audit' && !auditNames.includes(n));
         if (unknown.length > 0) throw new CliUsageError(`unknown projection ${unknown.join(', ')} (known: ${[SCIM, 'audit', ...auditNames].join(', ')})`);
-        // The audit models replay on a thread of their own while the SCIM read model replays
-        // here: two cores, one pass over the log each.
-        const rebuilds: Array<Promise<void>> = [];
-        const auditOnly = !only || only.includes('audit') ? undefined : only.filter((n) => auditNames.includes(n));
-        if (auditOnly === undefined || auditOnly.length > 0) {
-          const progress = progressPrinter(io, auditOnly ? auditOnly.join(', ') : `audit (${auditNames.join(', ')})`);
-          rebuilds.push(rebuildAuditOnThread({ storeUrl: url, dataDir, only: auditOnly }, (position, head) => progress.update(position, head)).then((count) => progress.done(count)));
-        }
-        if (!only || only.includes(SCIM)) {
-          rebuilds.push((async () => {
-            const readModel = new ScimReadModel(join(dataDir, 'read-model.sqlite'));
-            try {
-              const progress = progressPrinter(io, SCIM);
-              const count = await new ReadModelProjector(store, readModel).rebuild((position, head) => progress.update(position, head));
-              progress.done(count);
-            } finally {
-              readModel.close();
-            }
-          })());
-        }
-        const outcomes = await Promise.allSettled(rebuilds);
-        const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-        if (failed) throw failed.reason;
+        const printers = new Map<string, ReturnType<typeof progressPrinter>>();
+        const printer = (part: string) => printers.get(part) ?? printers.set(part, progressPrinter(io, part)).get(part)!;
+        await rebuildProjections({
+          store, dataDir, storeUrl: url,
+          scim: !only || only.includes(SCIM),
+          audit: !only || only.includes('audit') ? auditNames : only.filter((n) => auditNames.includes(n)),
+          onProgress: (part, position, head) => printer(part).update(position, head),
+          onDone: (part, events, seconds) => printer(part).done(events, seconds),
+        });
         return 0;
       } catch (error) {
         if (isLocked(error)) throw new Error(`${STOP_FIRST}, then run the rebuild again (${dataDir}: ${(error as Error).message})`);

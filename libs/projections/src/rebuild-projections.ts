@@ -1,0 +1,75 @@
+import type { EventStore } from '@ledger/eventstore';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditReadModel } from './audit/audit-read-model';
+import { rebuildAuditOnThread } from './audit/audit-rebuild-thread';
+import { copyChangesIndexFromSqliteLog } from './audit/changes-index-copy';
+import { ReadModelProjector } from './projector';
+import { ScimReadModel } from './scim-read-model';
+
+export const SCIM_READ_MODEL = 'scim-read-model';
+const CHANGES_INDEX = 'changes-index';
+
+export interface RebuildPlan {
+  /** The log the SCIM read model replays from, on this thread. */
+  store: EventStore;
+  dataDir: string;
+  /** `esdb://...`, or undefined for the SQLite log in dataDir. */
+  storeUrl?: string;
+  scim: boolean;
+  /** Audit projections to rebuild. */
+  audit: readonly string[];
+  onProgress?: (part: string, position: bigint, head: bigint) => void;
+  /** `seconds`: how long that part took, from its own start. */
+  onDone?: (part: string, events: number, seconds: number) => void;
+}
+
+/**
+ * Every chosen read model from zero, offline on DATA_DIR, on both cores: the audit models replay
+ * on a thread of their own while the SCIM read model replays here. On the SQLite log the changes
+ * index (a row per event) is not replayed but copied by SQL from the log, here, after the SCIM
+ * replay, and swapped in once the audit thread has closed its files.
+ */
+export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
+  const copyChanges = plan.storeUrl === undefined && plan.audit.includes(CHANGES_INDEX);
+  const onThread = copyChanges ? plan.audit.filter((name) => name !== CHANGES_INDEX) : plan.audit;
+  const threadPart = `audit (${onThread.join(', ')})`;
+  const started = performance.now();
+  const since = (start: number) => (performance.now() - start) / 1000;
+  const audit = onThread.length === 0
+    ? Promise.resolve()
+    : rebuildAuditOnThread({ storeUrl: plan.storeUrl, dataDir: plan.dataDir, only: onThread }, (position, head) => plan.onProgress?.(threadPart, position, head))
+      .then((events) => plan.onDone?.(threadPart, events, since(started)));
+  let copied: { path: string; events: number; started: number } | undefined;
+  const here = (async () => {
+    if (plan.scim) {
+      const readModel = new ScimReadModel(join(plan.dataDir, 'read-model.sqlite'));
+      try {
+        const events = await new ReadModelProjector(plan.store, readModel).rebuild((position, head) => plan.onProgress?.(SCIM_READ_MODEL, position, head));
+        plan.onDone?.(SCIM_READ_MODEL, events, since(started));
+      } finally {
+        readModel.close();
+      }
+    }
+    if (copyChanges) {
+      const copyStarted = performance.now();
+      copied = { ...copyChangesIndexFromSqliteLog(join(plan.dataDir, 'events.sqlite'), join(plan.dataDir, 'audit.sqlite')), started: copyStarted };
+    }
+  })();
+  const outcomes = await Promise.allSettled([audit, here]);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) {
+    if (copied) for (const suffix of ['', '-journal']) rmSync(`${copied.path}${suffix}`, { force: true });
+    throw failed.reason;
+  }
+  if (copied) {
+    // Only now is no other connection on the audit files: the thread has closed them.
+    const model = new AuditReadModel(join(plan.dataDir, 'audit.sqlite'));
+    try {
+      model.adoptChangesIndex(copied.path);
+    } finally {
+      model.close();
+    }
+    plan.onDone?.(`${CHANGES_INDEX} (copied from the log by SQL)`, copied.events, since(copied.started));
+  }
+}

@@ -467,6 +467,24 @@ describe('audit API: the state at time T, and why', () => {
       expect(JSON.parse(deleted[columns.indexOf('metadata')]!)).toMatchObject({ correlationId: 'delete-alice' });
     });
 
+    it('records every bundle handed out whole: who took which period, and the sha256 its manifest declared', async () => {
+      const issued = await h.admin('POST', '/admin/tenants/acme/auditors', { name: 'export-review' });
+      const response = await fetch(`${h.url}/tenants/acme/audit/export?from=${at['create-alice']}&to=${at['relink']}&format=csv`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+      const text = await response.text();
+      const rows = text.split('\r\n').filter(Boolean);
+      const columns = rows[0]!.split(',');
+      const manifest = JSON.parse(csvFields(rows[rows.length - 1]!)[columns.indexOf('data')]!);
+      expect(response.headers.get('x-audit-export-id')).toBe(manifest.exportId);
+      const recorded = await audit('changes?type=AuditBundleExported&count=1000');
+      const mine = recorded.body.Resources.find((c: { resourceId: string }) => c.resourceId === manifest.exportId);
+      expect(mine).toMatchObject({
+        category: 'auditExport', actor: `auditor:${issued.body.id}`,
+        data: { exportId: manifest.exportId, tenantId: 'acme', from: at['create-alice'], to: at['relink'], format: 'csv', sha256: manifest.sha256, counts: manifest.counts },
+      });
+      // The record is itself an event of the hash-chained log, and never carries the auditor's secret.
+      expect(JSON.stringify(recorded.body)).not.toContain(issued.body.token);
+    });
+
     it('refuses an unknown format and a backwards period with 400', async () => {
       expect((await audit('export?format=xml')).status).toBe(400);
       const backwards = await audit('export?from=2026-02-01&to=2026-01-01');
@@ -485,7 +503,7 @@ describe('audit API: the state at time T, and why', () => {
       expect(other.status).toBe(403);
       const listed = await h.admin('GET', '/admin/tenants/acme/auditors');
       expect(JSON.stringify(listed.body)).not.toContain(auditor);
-      expect(listed.body.auditors).toEqual([expect.objectContaining({ id: issued.body.id, hint: auditor.slice(0, 8), revokedAt: null })]);
+      expect(listed.body.auditors).toEqual(expect.arrayContaining([expect.objectContaining({ id: issued.body.id, hint: auditor.slice(0, 8), revokedAt: null })]));
       const revoked = await h.admin('DELETE', `/admin/tenants/acme/auditors/${issued.body.id}`);
       expect(revoked.body.revokedAt).toEqual(expect.any(String));
       const refused = await audit('changes', auditor);

@@ -17,4 +17,5 @@ export * from './sla/sla-case.events';
 export * from './sla/sla-case.decider';
 export * from './sla/lifecycle-signal.decider';
 export * from './auditor/auditor.decider';
+export * from './audit/audit-export.events';
 export * from './request/request.events';

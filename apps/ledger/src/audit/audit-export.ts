@@ -36,10 +36,13 @@ export interface ExportRequest {
   baseUrl: string;
   generatedBy: string;
   now: Date;
+  /** Names the bundle in its manifest and in the AuditBundleExported event that records it. */
+  exportId: string;
 }
 
 export interface ExportManifest {
   kind: 'manifest';
+  exportId: string;
   format: ExportFormat;
   tenant: string;
   from: string;
@@ -89,7 +92,7 @@ export class AuditExporter {
 
     await this.audit.consistent();
     if (format === 'csv') await emit(`${CSV_COLUMNS.join(',')}\r\n`);
-    else await emit(jsonLine({ kind: 'header', tenant, from, to, generatedAt: request.now.toISOString(), generatedBy: request.generatedBy }));
+    else await emit(jsonLine({ kind: 'header', exportId: request.exportId, tenant, from, to, generatedAt: request.now.toISOString(), generatedBy: request.generatedBy }));
 
     const bounds = this.model.changes.positionBounds(tenant, from, to);
     if (bounds) {
@@ -152,6 +155,7 @@ export class AuditExporter {
 
     const manifest: ExportManifest = {
       kind: 'manifest',
+      exportId: request.exportId,
       format,
       tenant,
       from,

@@ -1,11 +1,15 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { streams } from '@ledger/domain';
+import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { streams, type AuditBundleExported } from '@ledger/domain';
+import type { EventStore } from '@ledger/eventstore';
+import { randomUUID } from 'node:crypto';
 import type { IdentifierKind } from '@ledger/projections';
 import type { Response } from 'express';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import { traceOf } from '../shared/http-context';
 import { baseUrlOf } from '../scim/scim-context';
 import { AuditAuthGuard, type AuditRequest } from './audit-auth.guard';
-import { AuditExporter, type ExportFormat } from './audit-export';
+import { AuditExporter, type ExportFormat, type ExportManifest } from './audit-export';
 import {
   parseAt,
   parseCategories,
@@ -33,7 +37,11 @@ const VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
 @UseGuards(AuditAuthGuard)
 @UseFilters(AdminExceptionFilter)
 export class AuditController {
-  constructor(private readonly audit: AuditService, private readonly exporter: AuditExporter) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly exporter: AuditExporter,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   @Get('users/:id/state')
   userState(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
@@ -130,20 +138,20 @@ export class AuditController {
     const format = (query['format'] ?? 'jsonl') as ExportFormat;
     if (format !== 'jsonl' && format !== 'csv') throw new BadRequestException('format must be jsonl or csv');
     const caller = request.auditCaller!;
+    const exportId = randomUUID();
+    const generatedBy = caller.kind === 'admin' ? 'admin' : `auditor:${caller.auditor.auditorId}`;
     response.status(200);
     response.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     response.setHeader('Content-Disposition', `attachment; filename="audit-${tenant}-${from.slice(0, 10)}-${to.slice(0, 10)}.${format}"`);
     response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('X-Audit-Export-Id', exportId);
     let closed = false;
     response.on('close', () => {
       closed = true;
     });
     try {
-      await this.exporter.export(
-        {
-          tenant, from, to, format, baseUrl: baseUrlOf(request), now: now(),
-          generatedBy: caller.kind === 'admin' ? 'admin' : `auditor:${caller.auditor.auditorId}`,
-        },
+      const manifest = await this.exporter.export(
+        { tenant, from, to, format, baseUrl: baseUrlOf(request), now: now(), generatedBy, exportId },
         {
           closed: () => closed || response.destroyed,
           write: (chunk) =>
@@ -153,11 +161,30 @@ export class AuditController {
             }),
         },
       );
+      // Only a bundle handed out whole is evidence, so only that is recorded; the record comes
+      // before the end of the body, so a client that got the whole bundle can find it.
+      if (!closed && !response.destroyed) await this.recordExport(request, tenant, generatedBy, manifest);
       response.end();
     } catch (error) {
       // Headers are gone: a truncated bundle without its manifest is the failure signal.
       response.destroy(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  private async recordExport(request: AuditRequest, tenant: string, generatedBy: string, manifest: ExportManifest): Promise<void> {
+    const trace = traceOf(request);
+    const at = new Date().toISOString();
+    const data: AuditBundleExported['data'] = {
+      exportId: manifest.exportId, tenantId: tenant, from: manifest.from, to: manifest.to, format: manifest.format, generatedBy,
+      counts: manifest.counts, firstPosition: manifest.firstPosition, lastPosition: manifest.lastPosition, sha256: manifest.sha256, at,
+    };
+    await this.store.append(streams.auditExport(tenant, manifest.exportId), [{
+      type: 'AuditBundleExported',
+      data,
+      metadata: {
+        tenant, requestId: trace.requestId, correlationId: trace.correlationId, causationId: null, idp: null, tokenId: null, actor: generatedBy, recordedAt: at,
+      },
+    }], 'no_stream');
   }
 
   private async byIdentifier(request: AuditRequest, tenant: string, identifier: IdentifierKind, value: string, view: string, query: QueryParams) {

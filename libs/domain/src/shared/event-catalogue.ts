@@ -1,3 +1,4 @@
+import type { AuditBundleExported } from '../audit/audit-export.events';
 import type { AuditorEvent } from '../auditor/auditor.decider';
 import type { ClaimEvent } from '../claim/claim.decider';
 import type { GroupEvent } from '../group/group.events';
@@ -10,7 +11,7 @@ import type { UserEvent } from '../user/user.events';
 
 type DomainEventType =
   | UserEvent['type'] | GroupEvent['type'] | ClaimEvent['type'] | TenantEvent['type'] | TokenEvent['type'] | AuditorEvent['type']
-  | SlaCaseEvent['type'] | SlaPolicyEvent['type'] | LifecycleSignalEvent['type'] | RequestRecorded['type'];
+  | SlaCaseEvent['type'] | SlaPolicyEvent['type'] | LifecycleSignalEvent['type'] | RequestRecorded['type'] | AuditBundleExported['type'];
 
 /**
  * Every event type the ledger writes, so that queries can tell a misspelt type from one that has
@@ -24,7 +25,7 @@ const TYPES: Record<DomainEventType | 'TargetAcknowledged', true> = {
   ValueClaimed: true, ValueReleased: true,
   TenantCreated: true, TenantSuspended: true, TenantResumed: true, TenantRetentionSet: true,
   TokenIssued: true, TokenRevoked: true, TokenExpiryChanged: true,
-  AuditorIssued: true, AuditorRevoked: true,
+  AuditorIssued: true, AuditorRevoked: true, AuditBundleExported: true,
   SlaCaseOpened: true, SlaMilestoneRecorded: true, SlaCaseCompleted: true, SlaCaseCancelled: true, SlaBreached: true, SlaResolved: true,
   AlertDeliveryAttempted: true, AlertDeliveryClaimed: true,
   SlaPolicySet: true, TerminationSignalReceived: true, RequestRecorded: true, TargetAcknowledged: true,
@@ -35,5 +36,5 @@ export const EVENT_TYPES: readonly string[] = Object.keys(TYPES).sort();
 /** Stream categories: the part of a stream id before its first dash. */
 export const STREAM_CATEGORIES: readonly string[] = [
   'user', 'group', 'userNameClaim', 'externalIdClaim', 'tenant', 'token', 'auditor', 'request',
-  'slaCase', 'slaPolicy', 'lifecycleSignal', 'targetAck',
+  'slaCase', 'slaPolicy', 'lifecycleSignal', 'targetAck', 'auditExport',
 ];

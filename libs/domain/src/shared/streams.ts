@@ -8,6 +8,7 @@ export const streams = {
   token: (tenant: string, tokenId: string) => `token-${tenant}:${tokenId}`,
   slaCase: (tenant: string, caseId: string) => `slaCase-${tenant}:${caseId}`,
   request: (tenant: string, requestId: string) => `request-${tenant}:${requestId}`,
+  auditExport: (tenant: string, exportId: string) => `auditExport-${tenant}:${exportId}`,
 };
 
 export function streamCategory(streamId: string): string {

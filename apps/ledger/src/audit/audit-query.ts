@@ -58,9 +58,9 @@ export function parsePeriod(query: Record<string, unknown>, now: () => Date): { 
 
 export function parseCount(raw: unknown, fallback: number, max: number, name = 'count'): number {
   if (raw === undefined || raw === '') return fallback;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new BadRequestException(`${name} must be a whole number between 1 and ${max}`);
-  const value = Number(raw);
-  if (value < 1 || value > max) throw new BadRequestException(`${name} must be between 1 and ${max}`);
+  // One message for every wrong value (0, -1, 1.5, 'ten'): what the parameter takes.
+  const value = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1 && value <= max)) throw new BadRequestException(`${name} must be a whole number from 1 to ${max}, not "${String(raw).slice(0, 40)}"`);
   return value;
 }
 

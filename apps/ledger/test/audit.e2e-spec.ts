@@ -518,6 +518,16 @@ describe('audit API: the state at time T, and why', () => {
       expect(JSON.stringify(history.body)).toContain(createHash('sha256').update(issued.body.token).digest('hex'));
     });
 
+    it('an IdP token sent in the query string never reaches the log, the changes feed or an export', async () => {
+      await h.scim(token, 'GET', `${scimBase}/Users?count=1&access_token=${token}`, undefined, { 'client-request-id': 'token-in-url' });
+      const recorded = await audit('changes?category=request&count=1000');
+      const mine = recorded.body.Resources.find((c: { correlationId: string }) => c.correlationId === 'token-in-url');
+      expect(mine.data.query).toBe('count=1&access_token=%5BREDACTED%5D');
+      expect(JSON.stringify(recorded.body)).not.toContain(token);
+      const bundle = await fetch(`${h.url}/tenants/acme/audit/export?format=jsonl`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+      expect(await bundle.text()).not.toContain(token);
+    });
+
     it('refuses a missing, an unknown and a SCIM token with 401, and an unknown tenant with 404', async () => {
       expect((await h.scim('', 'GET', '/tenants/acme/audit/changes')).status).toBe(401);
       expect((await audit('changes', 'aud_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);

@@ -1,4 +1,4 @@
-import { REDACTED, ledgerBody, redactSecrets } from './redact';
+import { REDACTED, ledgerBody, ledgerQuery, redactSecrets } from './redact';
 
 describe('request body redaction', () => {
   it('hides passwords in a POST body at any depth, keeping everything else', () => {
@@ -26,5 +26,14 @@ describe('request body redaction', () => {
     expect(kept.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(kept.body).length).toBeLessThan(2000);
     expect(JSON.stringify(kept.body)).toContain('"items":10000');
+  });
+
+  it('hides a token sent in the query string, by its parameter name or by its shape, keeping the rest', () => {
+    const token = `scim_${'A'.repeat(43)}`;
+    expect(ledgerQuery(`filter=userName%20eq%20%22a%22&access_token=${token}`)).toBe('filter=userName%20eq%20%22a%22&access_token=%5BREDACTED%5D');
+    expect(ledgerQuery(`key=${encodeURIComponent(`Bearer ${token}`)}&count=5`)).toBe(`key=${encodeURIComponent('Bearer [REDACTED]')}&count=5`);
+    expect(ledgerQuery('Password=x&startIndex=1')).toBe('Password=%5BREDACTED%5D&startIndex=1');
+    expect(ledgerQuery('count=10&attributes=userName')).toBe('count=10&attributes=userName');
+    expect(ledgerQuery('bad=%E0%A4%A')).toBe('bad=%E0%A4%A');
   });
 });

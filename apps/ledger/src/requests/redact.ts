@@ -19,6 +19,41 @@ export function redactSecrets(value: unknown): unknown {
   return result;
 }
 
+/** The ledger's own credentials (scim_, aud_, adm_ and base64url characters), wherever they turn up. */
+const LEDGER_SECRET = /\b(?:scim|aud|adm)_[A-Za-z0-9_-]{20,}/;
+
+/**
+ * The query string as the ledger keeps it: parameters named like a secret (`access_token=`,
+ * `password=`) and anything shaped like one of the ledger's tokens are replaced, as in bodies.
+ * An IdP misconfigured to send its token in the URL must not write it into the log for good.
+ */
+export function ledgerQuery(query: string): string {
+  if (query === '') return '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals < 0) return redactShaped(pair);
+      const key = pair.slice(0, equals);
+      if (SECRET_KEY.test(decoded(key))) return `${key}=${encodeURIComponent(REDACTED)}`;
+      return `${redactShaped(key)}=${redactShaped(pair.slice(equals + 1))}`;
+    })
+    .join('&');
+}
+
+function redactShaped(raw: string): string {
+  const text = decoded(raw);
+  return LEDGER_SECRET.test(text) ? encodeURIComponent(text.replace(new RegExp(LEDGER_SECRET.source, 'g'), REDACTED)) : raw;
+}
+
+function decoded(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
 /** The body as the ledger keeps it: redacted, and cut past 64 KiB (its hash still identifies it). */
 export function ledgerBody(body: unknown): { body: unknown; truncated: boolean; sha256: string | null } {
   if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body as object).length === 0 && !Array.isArray(body))) {

@@ -7,7 +7,7 @@ import { EVENT_STORE } from '../infrastructure/tokens';
 import { LedgerMetrics, resourceOf, scimTypeLabel } from '../observability/metrics';
 import type { ScimRequest } from '../scim/scim-auth.guard';
 import { traceOf, type TracedRequest } from '../shared/http-context';
-import { ledgerBody } from './redact';
+import { ledgerBody, ledgerQuery } from './redact';
 
 const SCIM_PATH = /^\/tenants\/([^/]+)\/(scim\/v2|lifecycle)(\/|$)/;
 /** Tenant ids that cannot be ours are filed under this one, so garbage URLs are still on record. */
@@ -114,7 +114,7 @@ export class RequestLedger implements OnModuleInit, OnModuleDestroy {
         correlationSource: trace.correlationFromIdp ? 'idp' : 'generated',
         method: request.method,
         path: request.path,
-        query: queryAt >= 0 ? request.originalUrl.slice(queryAt + 1) : '',
+        query: ledgerQuery(queryAt >= 0 ? request.originalUrl.slice(queryAt + 1) : ''),
         status: response.statusCode,
         scimType: request.scimError?.scimType ?? null,
         detail: request.scimError?.message ?? null,

@@ -22,6 +22,7 @@ import {
   parseTypes,
 } from './audit-query';
 import { AuditService, DRIFT_LISTS, type DriftList } from './audit.service';
+import { ApiAuditController, ApiAuditUserState, ApiAuditUserAccess, ApiAuditUserHistory, ApiAuditUserMembershipHistory, ApiAuditAttributeHistory, ApiAuditByUserName, ApiAuditByExternalId, ApiAuditGroupMembers, ApiAuditGroupHistory, ApiAuditChanges, ApiAuditDrift, ApiAuditExport } from './audit.openapi';
 
 type QueryParams = Record<string, unknown>;
 const now = () => new Date();
@@ -33,6 +34,7 @@ const VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
  * the tenant. Time travel answers are folded from the user's own stream; memberships, history
  * paging, changes and drift come from the audit projections (see README.md here).
  */
+@ApiAuditController()
 @Controller('tenants/:tenant/audit')
 @UseGuards(AuditAuthGuard)
 @UseFilters(AdminExceptionFilter)
@@ -44,26 +46,31 @@ export class AuditController {
   ) {}
 
   @Get('users/:id/state')
+  @ApiAuditUserState()
   userState(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.userState(tenant, id, atOf(query), baseUrlOf(request));
   }
 
   @Get('users/:id/access')
+  @ApiAuditUserAccess()
   access(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.access(tenant, id, atOf(query));
   }
 
   @Get('users/:id/history')
+  @ApiAuditUserHistory()
   userHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.history(streams.user(tenant, id), 'User', id, historyQuery(query));
   }
 
   @Get('users/:id/membership-history')
+  @ApiAuditUserMembershipHistory()
   membershipHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.membershipHistory(tenant, id, membershipHistoryQuery(query));
   }
 
   @Get('users/:id/attribute-history')
+  @ApiAuditAttributeHistory()
   attributeHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     const attribute = query['attribute'];
     if (attribute !== undefined && (typeof attribute !== 'string' || attribute.length === 0 || attribute.length > 300)) {
@@ -78,16 +85,19 @@ export class AuditController {
   }
 
   @Get('users/by-username/:value/:view')
+  @ApiAuditByUserName()
   byUserName(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('value') value: string, @Param('view') view: string, @Query() query: QueryParams) {
     return this.byIdentifier(request, tenant, 'userName', value, view, query);
   }
 
   @Get('users/by-external-id/:value/:view')
+  @ApiAuditByExternalId()
   byExternalId(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('value') value: string, @Param('view') view: string, @Query() query: QueryParams) {
     return this.byIdentifier(request, tenant, 'externalId', value, view, query);
   }
 
   @Get('groups/:id/members')
+  @ApiAuditGroupMembers()
   members(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.groupMembers(tenant, id, atOf(query), {
       startIndex: parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex'),
@@ -97,11 +107,13 @@ export class AuditController {
   }
 
   @Get('groups/:id/history')
+  @ApiAuditGroupHistory()
   groupHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
     return this.audit.history(streams.group(tenant, id), 'Group', id, historyQuery(query));
   }
 
   @Get('changes')
+  @ApiAuditChanges()
   changes(@Param('tenant') tenant: string, @Query() query: QueryParams) {
     const period = parsePeriod(query, now);
     return this.audit.changes({
@@ -115,6 +127,7 @@ export class AuditController {
   }
 
   @Get('drift')
+  @ApiAuditDrift()
   drift(@Param('tenant') tenant: string, @Query() query: QueryParams) {
     const list = query['list'];
     if (list !== undefined && !DRIFT_LISTS.includes(list as DriftList)) {
@@ -133,6 +146,7 @@ export class AuditController {
   }
 
   @Get('export')
+  @ApiAuditExport()
   async export(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Query() query: QueryParams, @Res() response: Response): Promise<void> {
     const { from, to } = parsePeriod(query, now);
     const format = (query['format'] ?? 'jsonl') as ExportFormat;

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
@@ -7,12 +8,15 @@ import { adminContext } from '../shared/http-context';
 import { AuditorsService } from './auditors.service';
 
 export class IssueAuditorDto {
+  @ApiProperty({ example: 'q1-2026-review', maxLength: 200, description: 'what the token is for; shown in lists and in the log' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name!: string;
 }
 
+@ApiTags('auditors')
+@ApiBearerAuth()
 @Controller('admin/tenants/:tenant/auditors')
 @UseGuards(AdminAuthGuard)
 @UseFilters(AdminExceptionFilter)

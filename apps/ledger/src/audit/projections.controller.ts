@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@ledger/eventstore';
 import { AuditProjector, ReadModelProjector } from '@ledger/projections';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
@@ -6,6 +7,8 @@ import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { EVENT_STORE } from '../infrastructure/tokens';
 
 /** Lag of every projection behind the log, for on-call. */
+@ApiTags('projections')
+@ApiBearerAuth()
 @Controller('admin/projections')
 @UseGuards(AdminAuthGuard)
 @UseFilters(AdminExceptionFilter)

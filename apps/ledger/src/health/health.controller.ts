@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { EventStore } from '@ledger/eventstore';
 import { ReadModelProjector } from '@ledger/projections';
@@ -14,6 +15,7 @@ export interface ReadinessCheck {
 /** A read model further behind than this is not ready: SCIM reads would be stale. */
 const MAX_READ_MODEL_LAG = 10_000n;
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -26,6 +28,8 @@ export class HealthController {
 
   /** Liveness: the process answers. Restarting it would not help anything else. */
   @Get('live')
+  // Probes carry no token: security [] overrides the document-wide bearer requirement.
+  @ApiOperation({ summary: 'Liveness: the process answers', security: [] })
   @HealthCheck()
   live() {
     return this.health.check([async () => this.indicators.check('process').up({ pid: process.pid })]);
@@ -33,6 +37,7 @@ export class HealthController {
 
   /** Readiness, and the interface's `/health`: the store takes writes and reads are fresh. */
   @Get(['ready', ''])
+  @ApiOperation({ summary: 'Readiness: the store takes writes and the SCIM read model is fresh', security: [] })
   @HealthCheck()
   ready() {
     return this.health.check([

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@ledger/eventstore';
 import { ReadModelProjector } from '@ledger/projections';
 import { EVENT_STORE } from '../infrastructure/tokens';
@@ -11,6 +12,7 @@ export interface LagSource {
   position(): bigint;
 }
 
+@ApiTags('metrics')
 @Controller()
 export class MetricsController {
   constructor(
@@ -21,6 +23,10 @@ export class MetricsController {
   ) {}
 
   @Get('metrics')
+  // Scrapers carry no token: the route is open, so it declares no security requirement.
+  @ApiOperation({ summary: 'Prometheus metrics, projection lag included', security: [] })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     const head = await this.store.headPosition();

@@ -15,6 +15,7 @@ import { TenancyService } from '../tenancy/tenancy.service';
 import { tally, tokenSummary } from './diagnostics';
 import { UNKNOWN_TENANT } from './request-ledger';
 import { stateAround } from './state-around';
+import { ApiAuditRequestEscalation, ApiAuditRequests } from '../audit/audit.openapi';
 
 class RetentionDto {
   @ApiProperty({ type: Number, nullable: true, description: 'days the request ledger index keeps requests; null for unlimited' })
@@ -35,6 +36,7 @@ export class AuditRequestsController {
   constructor(private readonly readModel: ScimReadModel, @Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get('tenants/:tenant/audit/requests')
+  @ApiAuditRequests()
   list(@Param('tenant') tenant: string, @Query() query: Record<string, string>) {
     const filter = requestFilter(query);
     const requests = this.readModel.requests(tenant, filter);
@@ -43,6 +45,7 @@ export class AuditRequestsController {
 
   /** One call for a support ticket: the request, our answer, its events, and state before and after. */
   @Get('tenants/:tenant/audit/requests/:requestId/escalation')
+  @ApiAuditRequestEscalation()
   async escalation(@Param('tenant') tenant: string, @Param('requestId') requestId: string) {
     const [row] = this.readModel.requests(tenant, { requestId, limit: 1 });
     if (!row) throw new NotFoundException(`request ${requestId} is not in the ledger of tenant ${tenant}`);

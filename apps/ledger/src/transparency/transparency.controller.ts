@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Controller,
   Get,
@@ -15,7 +16,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TransparencyError, type ActorContext, type StoredCheckpoint } from '@ledger/transparency';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
@@ -42,6 +43,10 @@ export class TransparencyController {
 
   /** The current checkpoint signing key, PEM (SPKI). What an auditor pins. */
   @Get('transparency/public-key')
+  // Public keys are public: security [] overrides the document-wide bearer requirement.
+  @ApiOperation({ summary: 'The current checkpoint signing key, PEM (SPKI): what an auditor pins', security: [] })
+  @ApiProduces('application/x-pem-file')
+  @ApiOkResponse({ description: 'PEM public key', schema: { type: 'string' }, headers: { 'X-Key-Id': { description: 'id of the key', schema: { type: 'string' } } } })
   @Header('Content-Type', 'application/x-pem-file')
   publicKey(@Res({ passthrough: true }) response: Response): string {
     response.setHeader('X-Key-Id', this.log.keyId);
@@ -50,6 +55,7 @@ export class TransparencyController {
 
   /** Every key that has signed checkpoints here, retired ones included, so old checkpoints stay verifiable. */
   @Get('transparency/public-keys')
+  @ApiOperation({ summary: 'Every key that has signed checkpoints here, retired ones included', security: [] })
   publicKeys() {
     return { origin: this.log.origin, current: this.log.keyId, keys: this.log.publicKeys() };
   }
@@ -64,6 +70,7 @@ export class TransparencyController {
   @ApiBearerAuth()
   @Get('transparency/checkpoints')
   @UseGuards(AdminAuthGuard)
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'checkpoints to list, newest first' })
   list(@Query('limit') limit?: string) {
     return { checkpoints: this.log.checkpoints(integer(limit, 'limit', 1, 1000) ?? 100).map(checkpointView) };
   }
@@ -87,6 +94,7 @@ export class TransparencyController {
   @ApiBearerAuth()
   @Get('transparency/proofs/inclusion')
   @UseGuards(AdminAuthGuard)
+  @ApiInclusionQuery()
   inclusion(@Req() request: Request, @Query() query: Record<string, string | undefined>) {
     return guarded(this.log.inclusionProof(inclusionQuery(query), actor(request, 'admin')));
   }
@@ -94,6 +102,7 @@ export class TransparencyController {
   @ApiBearerAuth()
   @Get('transparency/proofs/consistency')
   @UseGuards(AdminAuthGuard)
+  @ApiConsistencyQuery()
   consistency(@Query('from') from?: string, @Query('to') to?: string) {
     return guarded(this.log.consistencyProof(integer(from, 'from', 1) ?? missing('from'), integer(to, 'to', 1) ?? undefined));
   }
@@ -102,6 +111,8 @@ export class TransparencyController {
   @ApiBearerAuth()
   @Get('transparency/bundle')
   @UseGuards(AdminAuthGuard)
+  @ApiQuery({ name: 'fromPosition', required: false, schema: { type: 'string', pattern: '^[0-9]+$', default: '1' }, description: 'first log position, included' })
+  @ApiQuery({ name: 'toPosition', required: false, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'last log position, included; default the head' })
   async bundle(@Req() request: Request, @Res() response: Response, @Query('fromPosition') fromRaw?: string, @Query('toPosition') toRaw?: string) {
     const from = position(fromRaw, 'fromPosition') ?? 1n;
     const to = position(toRaw, 'toPosition');
@@ -123,6 +134,8 @@ export class TransparencyController {
   }
 
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'The latest signed checkpoint (admin or auditor token of the tenant)' })
+  @ApiTenantParam()
   @Get('tenants/:tenant/audit/transparency/checkpoints/latest')
   @UseGuards(AuditAuthGuard)
   tenantLatest() {
@@ -131,8 +144,10 @@ export class TransparencyController {
 
   /** Inclusion proof of one of this tenant's events. */
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'Inclusion proof of one of this tenant\'s events (admin or auditor token of the tenant)' })
   @Get('tenants/:tenant/audit/transparency/proofs/inclusion')
   @UseGuards(AuditAuthGuard)
+  @ApiInclusionQuery()
   tenantInclusion(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Query() query: Record<string, string | undefined>) {
     const caller = request.auditCaller;
     const who = caller?.kind === 'auditor' ? `auditor:${caller.auditor.auditorId}` : 'admin';
@@ -140,8 +155,11 @@ export class TransparencyController {
   }
 
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'Consistency proof between two tree sizes (admin or auditor token of the tenant)' })
+  @ApiTenantParam()
   @Get('tenants/:tenant/audit/transparency/proofs/consistency')
   @UseGuards(AuditAuthGuard)
+  @ApiConsistencyQuery()
   tenantConsistency(@Query('from') from?: string, @Query('to') to?: string) {
     return this.consistency(from, to);
   }
@@ -151,6 +169,27 @@ export class TransparencyController {
     if (!latest) throw new NotFoundException('no checkpoint has been signed yet: POST /transparency/checkpoints signs one');
     return checkpointView(latest);
   }
+}
+
+/** These handlers do not read the tenant, so Nest cannot infer the path parameter; OpenAPI requires it. */
+function ApiTenantParam() {
+  return ApiParam({ name: 'tenant', schema: { type: 'string' }, description: 'tenant id; an auditor token answers only for its own tenant' });
+}
+
+/** Optional handler arguments still read as required query parameters to Nest; these say what is optional. */
+function ApiConsistencyQuery() {
+  return applyDecorators(
+    ApiQuery({ name: 'from', required: true, schema: { type: 'integer', minimum: 1 }, description: 'the older tree size' }),
+    ApiQuery({ name: 'to', required: false, schema: { type: 'integer', minimum: 1 }, description: 'the newer tree size; default the latest checkpoint' }),
+  );
+}
+
+function ApiInclusionQuery() {
+  return applyDecorators(
+    ApiQuery({ name: 'eventId', required: false, schema: { type: 'string' }, description: 'the event to prove; give exactly one of eventId or position' }),
+    ApiQuery({ name: 'position', required: false, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'log position of the event to prove' }),
+    ApiQuery({ name: 'treeSize', required: false, schema: { type: 'integer', minimum: 1 }, description: 'prove against this tree size; default a signed checkpoint covering the event' }),
+  );
 }
 
 function checkpointView(checkpoint: StoredCheckpoint) {

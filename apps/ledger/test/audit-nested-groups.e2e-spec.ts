@@ -64,12 +64,32 @@ describe('audit API: access through nested groups at an instant', () => {
     expect((await members(nested, false)).members).toEqual([expect.objectContaining({ value: allStaff, type: 'Group' })]);
     const effective = await members(nested, true);
     expect(effective).toMatchObject({ effective: true, totalResults: 1 });
-    expect(effective.members).toEqual([expect.objectContaining({ value: bobId, type: 'User', via: eng, since: at['nest-all-staff'] })]);
+    // Described as users/{id}/access describes vpn for bob: via the member group of vpn, since the whole path held.
+    expect(effective.members).toEqual([expect.objectContaining({ value: bobId, type: 'User', via: allStaff, since: at['nest-all-staff'], addedBy: expect.objectContaining({ correlationId: 'nest-all-staff' }) })]);
+    const access = (await h.admin('GET', `/tenants/acme/audit/users/${bobId}/access?at=${nested}`)).body.groups.find((g: { groupId: string }) => g.groupId === vpn);
+    expect(effective.members[0]).toMatchObject({ via: access.via, since: access.since, addedBy: access.addedBy });
     const direct = (await members(between(at['bob-direct-in-vpn']!, at['bob-out-of-vpn']!), true)).members;
     expect(direct).toEqual([expect.objectContaining({ value: bobId, since: at['bob-direct-in-vpn'] })]);
     expect(direct[0]).not.toHaveProperty('via');
     expect((await members(new Date().toISOString(), true)).members).toEqual([]);
     expect((await h.admin('GET', `/tenants/acme/audit/groups/${vpn}/members?effective=yes`)).status).toBe(400);
+  });
+
+  it('a group added as a member without a type still counts as a group: in members, effective members and exports', async () => {
+    const ops = (await scim('create-ops', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'ops' })).body.id;
+    await scim('untyped-nest', 'PATCH', `/Groups/${ops}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: eng }] }] });
+    await pause(15);
+    const now = new Date().toISOString();
+    const direct = await h.admin('GET', `/tenants/acme/audit/groups/${ops}/members?at=${now}`);
+    expect(direct.body.members).toEqual([expect.objectContaining({ value: eng, type: 'Group' })]);
+    const effective = await h.admin('GET', `/tenants/acme/audit/groups/${ops}/members?at=${now}&effective=true`);
+    expect(effective.body.members).toEqual([expect.objectContaining({ value: bobId, type: 'User', via: eng })]);
+    // The evidence bundle's snapshot is the state answer at the period's end, nested groups included.
+    const bundle = await fetch(`${h.url}/tenants/acme/audit/export?format=jsonl&to=${now}`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+    const snapshot = (await bundle.text()).trim().split('\n').map((line) => JSON.parse(line)).find((r) => r.kind === 'snapshot' && r.userId === bobId);
+    const state = await h.admin('GET', `/tenants/acme/audit/users/${bobId}/state?at=${snapshot.at}`);
+    expect(snapshot.resource).toEqual(state.body.resource);
+    expect(snapshot.resource.groups).toEqual(expect.arrayContaining([expect.objectContaining({ value: ops, type: 'indirect' })]));
   });
 
   it('before any nesting: the direct group only', async () => {

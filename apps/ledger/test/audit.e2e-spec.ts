@@ -255,6 +255,9 @@ describe('audit API: the state at time T, and why', () => {
       const correlation = (body: { Resources: Array<{ metadata: { correlationId: string } }> }) => body.Resources.map((e) => e.metadata.correlationId);
       expect(correlation((await audit(`users/${aliceId}/history?from=${at['promote']}&to=${at['rename']}`)).body)).toEqual(['promote']);
       expect(correlation((await audit(`users/${aliceId}/history?from=${at['rename']}&to=${at['remove-member']}`)).body)).toEqual(['rename']);
+      const cut = await audit(`users/${aliceId}/history?from=${at['rename']}&to=2999-01-01`);
+      expect(cut.body.period.from).toBe(at['rename']);
+      expect(Date.parse(cut.body.period.to)).toBeLessThanOrEqual(Date.now());
     });
 
     it('changes: two windows split at an event add up to the whole period, with no event twice', async () => {
@@ -313,6 +316,28 @@ describe('audit API: the state at time T, and why', () => {
       const loose = await audit('changes?type=userdeactivated&category=USER');
       expect(loose.body.totalResults).toBe(2);
       expect(ids(loose.body)).toEqual(ids(exact.body));
+    });
+
+    it('a parameter the route does not take answers 400 instead of an unfiltered answer', async () => {
+      for (const path of ['changes?types=UserDeleted', 'changes?form=2026-01-01', 'drift?lists=stale', `users/${aliceId}/state?when=2026-01-01`, 'export?format[]=csv', 'requests?statuss=200']) {
+        const answer = await audit(path);
+        expect(answer.status).toBe(400);
+        expect(answer.body.message).toContain('unknown parameter');
+      }
+      expect((await audit('drift?list=STALE&staleDays=0')).status).toBe(200);
+      expect((await audit(`groups/${groupId}/members?effective=TRUE`)).status).toBe(200);
+    });
+
+    it('repeated or out-of-range values are a 400, never a 500', async () => {
+      for (const path of [
+        'requests?correlationId=a&correlationId=b', 'requests?startIndex=1e308', 'requests?startIndex=99999999999999999999999', 'requests?count=1e2',
+        `changes?cursor=${Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', '99999999999999999999999'])).toString('base64url')}`,
+        'changes?from=2999-01-01&to=2999-06-01', 'requests?from=2999-01-01', 'export?from=2999-01-01&to=2999-06-01',
+      ]) {
+        expect({ path, status: (await audit(path)).status }).toEqual({ path, status: 400 });
+      }
+      const unrouted = await h.admin('GET', '/admin/unrouted-requests?tokenId=a&tokenId=b');
+      expect(unrouted.status).toBe(400);
     });
 
     it('attribute-history matches attribute names case-insensitively, as SCIM does', async () => {
@@ -485,6 +510,13 @@ describe('audit API: the state at time T, and why', () => {
       expect(JSON.stringify(recorded.body)).not.toContain(issued.body.token);
     });
 
+    it('HEAD on export sends no bundle and records none', async () => {
+      const before = (await audit('changes?type=AuditBundleExported&count=1000')).body.totalResults;
+      const head = await fetch(`${h.url}/tenants/acme/audit/export?format=jsonl`, { method: 'HEAD', headers: { authorization: `Bearer ${h.ledger.adminToken}` } });
+      expect(head.status).toBe(200);
+      expect((await audit('changes?type=AuditBundleExported&count=1000')).body.totalResults).toBe(before);
+    });
+
     it('refuses an unknown format and a backwards period with 400', async () => {
       expect((await audit('export?format=xml')).status).toBe(400);
       const backwards = await audit('export?from=2026-02-01&to=2026-01-01');
@@ -520,8 +552,14 @@ describe('audit API: the state at time T, and why', () => {
 
     it('an IdP token sent in the query string never reaches the log, the changes feed or an export', async () => {
       await h.scim(token, 'GET', `${scimBase}/Users?count=1&access_token=${token}`, undefined, { 'client-request-id': 'token-in-url' });
-      const recorded = await audit('changes?category=request&count=1000');
-      const mine = recorded.body.Resources.find((c: { correlationId: string }) => c.correlationId === 'token-in-url');
+      // The request is recorded once its response is sent: wait for it.
+      let recorded = await audit('changes?category=request&count=1000');
+      const find = () => recorded.body.Resources.find((c: { correlationId: string }) => c.correlationId === 'token-in-url');
+      for (let i = 0; i < 50 && !find(); i++) {
+        await pause(20);
+        recorded = await audit('changes?category=request&count=1000');
+      }
+      const mine = find();
       expect(mine.data.query).toBe('count=1&access_token=%5BREDACTED%5D');
       expect(JSON.stringify(recorded.body)).not.toContain(token);
       const bundle = await fetch(`${h.url}/tenants/acme/audit/export?format=jsonl`, { headers: { authorization: `Bearer ${h.ledger.adminToken}` } });

@@ -138,9 +138,10 @@ export class AuditExporter {
         const events = await this.store.readStream(streamId);
         const folded = userAt(events, snapshotAt);
         if (folded.status !== 'present') continue;
-        const groups = this.model.membership
-          .groupsOfMemberAt(tenant, userId, snapshotAt)
-          .map((m) => ({ groupId: m.groupId, displayName: this.model.membership.groupAt(tenant, m.groupId, snapshotAt)?.displayName ?? m.groupId }));
+        // Nested groups too, as users/{id}/state shows them: the snapshot is that answer at the period's end.
+        const groups = this.audit
+          .groupsAt(tenant, userId, snapshotAt)
+          .map((g) => ({ groupId: g.groupId, displayName: g.displayName ?? g.groupId, direct: g.type === 'direct' }));
         const resource = userResource(folded.user, request.baseUrl, groups);
         const basedOn = events[folded.revision]!;
         await emit(

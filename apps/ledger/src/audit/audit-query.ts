@@ -17,12 +17,12 @@ export function parseInstant(name: string, raw: unknown, fallback: () => string)
   if (typeof raw !== 'string') throw new BadRequestException(`${name} must be given once, as an ISO-8601 time`);
   const text = raw.trim().replace(/ (\d{2}:?\d{2})$/, '+$1');
   if (BARE_DATE_TIME.test(text)) {
-    throw new BadRequestException(`${name} "${raw}" has no time zone; add Z (UTC) or an offset such as +01:00`);
+    throw new BadRequestException(`${name} "${raw.slice(0, 60)}" has no time zone; add Z (UTC) or an offset such as +01:00`);
   }
   const match = INSTANT.exec(text);
   const ms = match ? Date.parse(text) : NaN;
   if (!match || Number.isNaN(ms) || !sameCalendarDay(match)) {
-    throw new BadRequestException(`${name} "${raw}" is not an ISO-8601 time (e.g. 2026-03-31T23:59:59Z or 2026-03-31)`);
+    throw new BadRequestException(`${name} "${raw.slice(0, 60)}" is not an ISO-8601 time (e.g. 2026-03-31T23:59:59Z or 2026-03-31)`);
   }
   return new Date(ms).toISOString();
 }
@@ -53,6 +53,7 @@ export function parsePeriod(query: Record<string, unknown>, now: () => Date): { 
   const from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
   const asked = parseInstant('to', query['to'], () => current);
   if (from > asked) throw new BadRequestException(`from (${from}) is after to (${asked})`);
+  if (from > current) throw new BadRequestException(`from (${from}) is in the future; the ledger answers for periods up to now (${current})`);
   return { from, to: asked > current ? current : asked };
 }
 
@@ -109,7 +110,8 @@ export function parseChangesCursor(raw: unknown): { at: string; position: bigint
   if (raw === undefined || raw === '') return undefined;
   try {
     const [at, position] = JSON.parse(Buffer.from(String(raw), 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at !== 'string' || typeof position !== 'string' || !/^\d+$/.test(position)) throw new Error('shape');
+    if (typeof at !== 'string' || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at) || typeof position !== 'string' || !/^\d{1,19}$/.test(position)) throw new Error('shape');
+    if (BigInt(position) > 9_223_372_036_854_775_807n) throw new Error('beyond a 64-bit position');
     return { at, position: BigInt(position) };
   } catch {
     throw new BadRequestException('cursor must be the nextCursor value of a previous page');
@@ -122,4 +124,23 @@ export function parseStaleDays(raw: unknown): number {
     throw new BadRequestException('staleDays must be a whole number of days (0-36500)');
   }
   return Number(raw);
+}
+
+/**
+ * Refuses parameters the route does not take: `types=` or `form=` would otherwise be ignored and
+ * the unfiltered answer read as the filtered one.
+ */
+export function onlyParams(query: Record<string, unknown>, allowed: readonly string[]): void {
+  const unknown = Object.keys(query).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 5).map((key) => `"${key.slice(0, 40)}"`).join(', ');
+    throw new BadRequestException(`unknown parameter ${shown}: this route takes ${allowed.length > 0 ? allowed.join(', ') : 'no parameters'}`);
+  }
+}
+
+/** One value of a text filter: a repeated parameter is ambiguous. */
+export function parseText(name: string, raw: unknown, max = 300): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw.length > max) throw new BadRequestException(`${name} must be given once, as text of at most ${max} characters`);
+  return raw;
 }

@@ -11,6 +11,7 @@ import { baseUrlOf } from '../scim/scim-context';
 import { AuditAuthGuard, type AuditRequest } from './audit-auth.guard';
 import { AuditExporter, type ExportFormat, type ExportManifest } from './audit-export';
 import {
+  onlyParams,
   parseAt,
   parseCategories,
   parseChangesCursor,
@@ -21,13 +22,15 @@ import {
   parseStaleDays,
   parseTypes,
 } from './audit-query';
-import { AuditService, DRIFT_LISTS, type DriftList } from './audit.service';
+import { AuditService, DRIFT_LISTS } from './audit.service';
 import { ApiAuditController, ApiAuditUserState, ApiAuditUserAccess, ApiAuditUserHistory, ApiAuditUserMembershipHistory, ApiAuditAttributeHistory, ApiAuditByUserName, ApiAuditByExternalId, ApiAuditGroupMembers, ApiAuditGroupHistory, ApiAuditChanges, ApiAuditDrift, ApiAuditExport } from './audit.openapi';
 
 type QueryParams = Record<string, unknown>;
 const now = () => new Date();
 const atOf = (query: QueryParams) => parseAt(query['at'], now);
 const VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
+const PAGE_PARAMS = ['count', 'cursor'];
+const HISTORY_PARAMS = ['from', 'to', 'type', ...PAGE_PARAMS];
 
 /**
  * The audit API: what was the state at time T, and why. Admin token or an auditor token of
@@ -48,30 +51,35 @@ export class AuditController {
   @Get('users/:id/state')
   @ApiAuditUserState()
   userState(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, ['at']);
     return this.audit.userState(tenant, id, atOf(query), baseUrlOf(request));
   }
 
   @Get('users/:id/access')
   @ApiAuditUserAccess()
   access(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, ['at']);
     return this.audit.access(tenant, id, atOf(query));
   }
 
   @Get('users/:id/history')
   @ApiAuditUserHistory()
   userHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, HISTORY_PARAMS);
     return this.audit.history(streams.user(tenant, id), 'User', id, historyQuery(query));
   }
 
   @Get('users/:id/membership-history')
   @ApiAuditUserMembershipHistory()
   membershipHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, PAGE_PARAMS);
     return this.audit.membershipHistory(tenant, id, membershipHistoryQuery(query));
   }
 
   @Get('users/:id/attribute-history')
   @ApiAuditAttributeHistory()
   attributeHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, ['attribute', ...PAGE_PARAMS]);
     const attribute = query['attribute'];
     if (attribute !== undefined && (typeof attribute !== 'string' || attribute.length === 0 || attribute.length > 300)) {
       throw new BadRequestException('attribute must be one attribute name, e.g. title or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department');
@@ -99,6 +107,7 @@ export class AuditController {
   @Get('groups/:id/members')
   @ApiAuditGroupMembers()
   members(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, ['at', 'startIndex', 'count', 'effective']);
     return this.audit.groupMembers(tenant, id, atOf(query), {
       startIndex: parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex'),
       count: parseCount(query['count'], 10_000, 100_000),
@@ -109,12 +118,14 @@ export class AuditController {
   @Get('groups/:id/history')
   @ApiAuditGroupHistory()
   groupHistory(@Param('tenant') tenant: string, @Param('id') id: string, @Query() query: QueryParams) {
+    onlyParams(query, HISTORY_PARAMS);
     return this.audit.history(streams.group(tenant, id), 'Group', id, historyQuery(query));
   }
 
   @Get('changes')
   @ApiAuditChanges()
   changes(@Param('tenant') tenant: string, @Query() query: QueryParams) {
+    onlyParams(query, ['from', 'to', 'type', 'category', 'count', 'cursor']);
     const period = parsePeriod(query, now);
     return this.audit.changes({
       tenant,
@@ -129,8 +140,10 @@ export class AuditController {
   @Get('drift')
   @ApiAuditDrift()
   drift(@Param('tenant') tenant: string, @Query() query: QueryParams) {
-    const list = query['list'];
-    if (list !== undefined && !DRIFT_LISTS.includes(list as DriftList)) {
+    onlyParams(query, ['staleDays', 'from', 'to', 'count', 'list', 'startIndex']);
+    const asked = query['list'];
+    const list = asked === undefined || asked === '' ? undefined : DRIFT_LISTS.find((name) => typeof asked === 'string' && name.toLowerCase() === asked.toLowerCase());
+    if (asked !== undefined && asked !== '' && list === undefined) {
       throw new BadRequestException(`list must be one of ${DRIFT_LISTS.join(', ')}`);
     }
     const startIndex = parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex');
@@ -140,7 +153,7 @@ export class AuditController {
       now: now(),
       ...parsePeriod(query, now),
       count: parseCount(query['count'], 100, 1000),
-      list: list as DriftList | undefined,
+      list,
       startIndex,
     });
   }
@@ -148,6 +161,7 @@ export class AuditController {
   @Get('export')
   @ApiAuditExport()
   async export(@Req() request: AuditRequest, @Param('tenant') tenant: string, @Query() query: QueryParams, @Res() response: Response): Promise<void> {
+    onlyParams(query, ['from', 'to', 'format']);
     const { from, to } = parsePeriod(query, now);
     const format = (query['format'] ?? 'jsonl') as ExportFormat;
     if (format !== 'jsonl' && format !== 'csv') throw new BadRequestException('format must be jsonl or csv');
@@ -158,6 +172,11 @@ export class AuditController {
     response.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     response.setHeader('Content-Disposition', `attachment; filename="audit-${tenant}-${from.slice(0, 10)}-${to.slice(0, 10)}.${format}"`);
     response.setHeader('Cache-Control', 'no-store');
+    // HEAD (which Express routes here) would run the whole export for nothing and record a bundle nobody got.
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
     response.setHeader('X-Audit-Export-Id', exportId);
     let closed = false;
     response.on('close', () => {
@@ -205,6 +224,7 @@ export class AuditController {
     if (!VIEWS.includes(view as (typeof VIEWS)[number])) {
       throw new BadRequestException(`unknown view "${view}": use ${VIEWS.join(', ')}`);
     }
+    onlyParams(query, ['at', ...(view === 'history' ? HISTORY_PARAMS : view === 'membership-history' ? PAGE_PARAMS : [])]);
     const at = atOf(query);
     // Parse the view's own parameters before resolving, so bad input answers 400 whoever held the name.
     const history = view === 'history' ? historyQuery(query) : undefined;
@@ -243,7 +263,8 @@ function membershipHistoryQuery(query: QueryParams) {
 }
 
 function parseFlag(name: string, raw: unknown): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
+  const text = typeof raw === 'string' ? raw.toLowerCase() : raw;
+  if (text === undefined || text === '' || text === 'false') return false;
+  if (text === 'true') return true;
   throw new BadRequestException(`${name} must be true or false`);
 }

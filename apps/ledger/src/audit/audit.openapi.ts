@@ -72,6 +72,10 @@ const holders: SchemaObject = {
 const pageOfEvents = (description: string): SchemaObject => object(
   ['itemsPerPage', 'nextCursor', 'Resources'],
   {
+    period: object([], {
+      from: nullableTime('start given, included'),
+      to: nullableTime('end given (cut to now), excluded'),
+    }, 'present when from or to was given: the [from, to) the page is filtered to'),
     itemsPerPage: int('events on this page'),
     nextCursor: nullableStr(NEXT_CURSOR),
     Resources: { type: 'array', items: ref('AuditEvent') },
@@ -367,6 +371,7 @@ export const AUDIT_SCHEMAS: Record<SchemaName, SchemaObject> = {
   }, 'One SCIM request as the ledger recorded it: what came in, from whom, what was answered.'),
 
   RequestPage: object(['totalResults', 'startIndex', 'itemsPerPage', 'requests'], {
+    period: { ...ref('Period'), description: 'present when from or to was given' } as unknown as SchemaObject,
     totalResults: int('requests matching in all'),
     startIndex: int('1-based index of the first request on this page'),
     itemsPerPage: int('requests on this page'),

@@ -47,6 +47,8 @@ export interface UserStateAnswer {
 }
 
 export interface Page<T> {
+  /** The [from, to) the page was filtered to, when it was. */
+  period?: { from: string | null; to: string | null };
   itemsPerPage: number;
   nextCursor: string | null;
   Resources: T[];
@@ -179,11 +181,12 @@ export class AuditService {
       totalResults: members.length,
       startIndex: page.startIndex,
       itemsPerPage: slice.length,
-      members: slice.map(({ m, via, since }: { m: MembershipInterval; via?: string; since?: string }) => {
-        const type = m.memberType ?? 'User';
+      members: slice.map(({ m, via, since, addedBy }: { m: MembershipInterval; via?: string; since?: string; addedBy?: EventSource }) => {
+        // An IdP may add a group without saying its type: the ledger knows its own group ids.
+        const type = m.memberType ?? (membership.groupAt(tenant, m.memberId, at) ? 'Group' : 'User');
         // What the IdP sent as display, else who the member was then: its userName at that instant.
         const display = m.display ?? (type === 'User' ? this.model.attributes.identifierAt(tenant, m.memberId, 'userName', at) : null);
-        return { value: m.memberId, type, ...(display ? { display } : {}), since: since ?? m.from, addedBy: m.openedBy, ...(via ? { via } : {}) };
+        return { value: m.memberId, type, ...(display ? { display } : {}), since: since ?? m.from, addedBy: addedBy ?? m.openedBy, ...(via ? { via } : {}) };
       }),
     };
   }
@@ -195,6 +198,7 @@ export class AuditService {
     await this.consistent();
     const membership = this.model.membership;
     const intervals = membership.intervalsOfMember(tenant, userId).reverse();
+    const now = new Date().toISOString();
     const slice = intervals.slice(page.offset, page.offset + page.count);
     const end = page.offset + slice.length;
     return {
@@ -204,8 +208,8 @@ export class AuditService {
       nextCursor: end < intervals.length ? String(end) : null,
       Resources: slice.map((m) => ({
         groupId: m.groupId,
-        // The group's name while the user was in it: at the end of the interval if it ended.
-        displayName: membership.groupAt(tenant, m.groupId, m.to ? new Date(Date.parse(m.to) - 1).toISOString() : m.from)?.displayName ?? null,
+        // The group's name at the end of the interval, or now for a membership still open.
+        displayName: membership.groupAt(tenant, m.groupId, m.to ? new Date(Date.parse(m.to) - 1).toISOString() : now)?.displayName ?? null,
         from: m.from, to: m.to, closedBecause: m.closedBecause, openedBy: m.openedBy, closedBy: m.closedBy,
       })),
     };
@@ -222,6 +226,7 @@ export class AuditService {
     const page = rows.slice(0, query.count);
     const events = await this.eventsOf(page);
     return {
+      ...(query.from !== undefined || query.to !== undefined ? { period: { from: query.from ?? null, to: query.to ?? null } } : {}),
       itemsPerPage: page.length,
       nextCursor: rows.length > query.count ? String(page[page.length - 1]!.revision) : null,
       Resources: events.map(eventView),
@@ -328,27 +333,40 @@ export class AuditService {
     };
   }
 
-  /** Users reaching the group directly or through nested groups, each once, by breadth: direct first. */
-  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; via?: string; since: string }> {
+  /**
+   * The users holding the group's access at the instant, each once: direct members, then those
+   * reached through nested groups, each described as users/{id}/access describes that group for
+   * them (the path that held longest, `via` the member group it came through, the link's request).
+   */
+  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }> {
     const membership = this.model.membership;
-    const users = new Map<string, { m: MembershipInterval; via?: string; since: string }>();
+    const isGroup = (m: MembershipInterval) => m.memberType === 'Group' || (m.memberType === null && membership.groupAt(tenant, m.memberId, at) !== null);
+    const users = new Map<string, { m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }>();
+    const nested: MembershipInterval[] = [];
     const seenGroups = new Set([groupId]);
-    let frontier: Array<{ groupId: string; via?: string; since?: string }> = [{ groupId }];
+    let frontier = [groupId];
     while (frontier.length > 0) {
-      const next: typeof frontier = [];
+      const next: string[] = [];
       for (const holder of frontier) {
-        for (const m of membership.membersAt(tenant, holder.groupId, at)) {
-          const since = holder.since && holder.since > m.from ? holder.since : m.from;
-          if ((m.memberType ?? 'User') === 'Group') {
-            if (seenGroups.has(m.memberId)) continue;
-            seenGroups.add(m.memberId);
-            next.push({ groupId: m.memberId, via: m.memberId, since });
+        for (const m of membership.membersAt(tenant, holder, at)) {
+          if (isGroup(m)) {
+            if (!seenGroups.has(m.memberId)) {
+              seenGroups.add(m.memberId);
+              next.push(m.memberId);
+            }
+          } else if (holder === groupId) {
+            users.set(m.memberId, { m, since: m.from });
           } else if (!users.has(m.memberId)) {
-            users.set(m.memberId, { m, via: holder.via, since });
+            nested.push(m);
           }
         }
       }
       frontier = next;
+    }
+    for (const m of nested) {
+      if (users.has(m.memberId)) continue;
+      const path = this.groupsAt(tenant, m.memberId, at).find((g) => g.groupId === groupId);
+      if (path) users.set(m.memberId, { m: { ...m, memberType: 'User' }, via: path.via, since: path.since, addedBy: path.addedBy });
     }
     return [...users.values()];
   }
@@ -358,7 +376,7 @@ export class AuditService {
    * (which grant the same access). Of several paths to a group the one that held longest is
    * shown; a group the user is also directly in counts as direct, as in SCIM reads.
    */
-  private groupsAt(tenant: string, userId: string, at: string): Membership[] {
+  groupsAt(tenant: string, userId: string, at: string): Membership[] {
     const membership = this.model.membership;
     const reached = new Map<string, Omit<Membership, 'displayName'>>();
     for (const m of membership.groupsOfMemberAt(tenant, userId, at)) {

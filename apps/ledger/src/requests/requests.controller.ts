@@ -7,7 +7,7 @@ import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { AuditAuthGuard } from '../audit/audit-auth.guard';
-import { BEGINNING_OF_TIME, parseInstant } from '../audit/audit-query';
+import { onlyParams, parseCount, parsePeriod, parseText } from '../audit/audit-query';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { adminContext } from '../shared/http-context';
@@ -37,10 +37,13 @@ export class AuditRequestsController {
 
   @Get('tenants/:tenant/audit/requests')
   @ApiAuditRequests()
-  list(@Param('tenant') tenant: string, @Query() query: Record<string, string>) {
-    const filter = requestFilter(query);
+  list(@Param('tenant') tenant: string, @Query() query: Record<string, unknown>) {
+    const { period, ...filter } = requestFilter(query);
     const requests = this.readModel.requests(tenant, filter);
-    return { totalResults: this.readModel.countRequests(tenant, filter), startIndex: (filter.offset ?? 0) + 1, itemsPerPage: requests.length, requests };
+    return {
+      ...(period ? { period } : {}),
+      totalResults: this.readModel.countRequests(tenant, filter), startIndex: (filter.offset ?? 0) + 1, itemsPerPage: requests.length, requests,
+    };
   }
 
   /** One call for a support ticket: the request, our answer, its events, and state before and after. */
@@ -101,8 +104,8 @@ export class RequestsAdminController {
 
   /** Requests whose URL named no possible tenant: wrong base URLs, scanners, typos. */
   @Get('admin/unrouted-requests')
-  unrouted(@Query() query: Record<string, string>) {
-    const filter = requestFilter(query);
+  unrouted(@Query() query: Record<string, unknown>) {
+    const { period: _period, ...filter } = requestFilter(query);
     return { requests: this.readModel.requests(UNKNOWN_TENANT, filter), startIndex: (filter.offset ?? 0) + 1 };
   }
 
@@ -112,24 +115,30 @@ export class RequestsAdminController {
   }
 }
 
-function requestFilter(query: Record<string, string>): RequestFilter {
-  const filter: RequestFilter = {};
-  for (const key of ['requestId', 'correlationId', 'tokenId', 'scimType'] as const) if (query[key]) filter[key] = query[key];
-  // The same time rules as the rest of the audit API: a zone is required, periods are [from, to).
-  if (query['from'] !== undefined) filter.from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
-  if (query['to'] !== undefined) filter.to = parseInstant('to', query['to'], () => new Date().toISOString());
-  if (filter.from && filter.to && filter.from > filter.to) throw new BadRequestException(`from (${filter.from}) is after to (${filter.to})`);
-  if (query['status'] !== undefined) {
-    const status = /^\d{3}$/.test(query['status']) ? Number(query['status']) : NaN;
-    if (!(status >= 100 && status <= 599)) throw new BadRequestException(`status "${query['status']}" is not an HTTP status code (100-599)`);
+const REQUEST_FILTERS = ['requestId', 'correlationId', 'tokenId', 'scimType', 'status', 'from', 'to', 'count', 'startIndex'] as const;
+
+/** The same rules as the rest of the audit API: times with a zone, periods [from, to) up to now, one value per filter. */
+function requestFilter(query: Record<string, unknown>): RequestFilter & { period?: { from: string; to: string } } {
+  onlyParams(query, REQUEST_FILTERS);
+  const filter: RequestFilter & { period?: { from: string; to: string } } = {};
+  for (const key of ['requestId', 'correlationId', 'tokenId', 'scimType'] as const) {
+    const value = parseText(key, query[key]);
+    if (value !== undefined) filter[key] = value;
+  }
+  if (query['from'] !== undefined || query['to'] !== undefined) {
+    const period = parsePeriod(query, () => new Date());
+    if (query['from'] !== undefined) filter.from = period.from;
+    if (query['to'] !== undefined) filter.to = period.to;
+    filter.period = period;
+  }
+  if (query['status'] !== undefined && query['status'] !== '') {
+    const raw = query['status'];
+    const status = typeof raw === 'string' && /^\d{3}$/.test(raw) ? Number(raw) : NaN;
+    if (!(status >= 100 && status <= 599)) throw new BadRequestException(`status "${String(raw).slice(0, 20)}" is not an HTTP status code (100-599)`);
     filter.status = status;
   }
-  const count = query['count'] === undefined ? 100 : Number(query['count']);
-  const start = query['startIndex'] === undefined ? 1 : Number(query['startIndex']);
-  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new BadRequestException('count must be 1 to 1000');
-  if (!Number.isInteger(start) || start < 1) throw new BadRequestException('startIndex must be 1 or more');
-  filter.limit = count;
-  filter.offset = start - 1;
+  filter.limit = parseCount(query['count'], 100, 1000);
+  filter.offset = parseCount(query['startIndex'], 1, Number.MAX_SAFE_INTEGER, 'startIndex') - 1;
   return filter;
 }
 

@@ -343,6 +343,8 @@ describe('audit API: the state at time T, and why', () => {
     it('attribute-history matches attribute names case-insensitively, as SCIM does', async () => {
       const titles = await audit(`users/${aliceId}/attribute-history?attribute=TITLE`);
       expect(titles.body.Resources.map((e: { value: unknown }) => e.value)).toEqual(['Senior Analyst', 'Analyst']);
+      // Exactly a page of values: no cursor to an empty next page.
+      expect((await audit(`users/${aliceId}/attribute-history?attribute=title&count=2`)).body.nextCursor).toBeNull();
     });
 
     const ids = (body: { Resources: Array<{ eventId: string }> }) => body.Resources.map((r) => r.eventId);
@@ -415,6 +417,21 @@ describe('audit API: the state at time T, and why', () => {
     ]);
     expect(drift.body.externalIdChanges.events).toEqual([expect.objectContaining({ id: aliceAgainId, from: 'ext-alice-2', to: 'ext-alice-3' })]);
     expect(drift.body.stale.users.map((u: { id: string }) => u.id)).toContain(aliceAgainId);
+  });
+
+  it('drift: an IdP reading a user counts as a touch, as the README says', async () => {
+    await h.scim(token, 'GET', `${scimBase}/Users/${aliceAgainId}`, undefined, { 'client-request-id': 'idp-read' });
+    const touchOf = async () => {
+      const stale = await audit('drift?staleDays=0&list=stale&count=1000');
+      return stale.body.stale.users.find((u: { id: string }) => u.id === aliceAgainId)?.lastIdpTouch?.correlationId;
+    };
+    let touch = await touchOf();
+    // The read is recorded once its response is sent.
+    for (let i = 0; i < 50 && touch !== 'idp-read'; i++) {
+      await pause(20);
+      touch = await touchOf();
+    }
+    expect(touch).toBe('idp-read');
   });
 
   it('drift: each list pages on its own, with totals, instead of being cut off at count', async () => {

@@ -240,10 +240,13 @@ export class AuditService {
     await this.consistent();
     const entries = this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: query.cursor, limit: query.count });
     const last = entries[entries.length - 1];
+    // A full page has a next one only if something older is left: no cursor to an empty page.
+    const more = entries.length >= query.count && last
+      && this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: last.position, limit: 1 }).length > 0;
     return {
       id: userId,
       itemsPerPage: entries.length,
-      nextCursor: entries.length >= query.count && last ? last.position.toString() : null,
+      nextCursor: more ? last.position.toString() : null,
       Resources: entries.map(({ position: _position, ...entry }) => entry),
     };
   }

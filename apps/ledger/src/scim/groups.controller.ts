@@ -39,6 +39,8 @@ export class GroupsController {
 
   @Get(':id')
   async get(@Req() request: ScimRequest, @Param('id') id: string, @Query() query: Record<string, string>, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): Promise<void> {
+    // The request ledger names the resource an IdP read: drift counts an IdP GET as a touch.
+    request.resourceId = id;
     const tenant = request.scimCaller!.tenant.tenantId;
     const row = this.readModel.group(tenant, id);
     if (!row) throw await this.groups.notFound(tenant, id);

@@ -45,6 +45,8 @@ export class UsersController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
+    // The request ledger names the resource an IdP read: drift counts an IdP GET as a touch.
+    request.resourceId = id;
     const tenant = request.scimCaller!.tenant.tenantId;
     const row = this.readModel.user(tenant, id);
     if (!row) throw await this.users.notFound(tenant, id);

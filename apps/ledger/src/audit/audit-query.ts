@@ -52,7 +52,12 @@ export function parsePeriod(query: Record<string, unknown>, now: () => Date): { 
   const current = now().toISOString();
   const from = parseInstant('from', query['from'], () => BEGINNING_OF_TIME);
   const asked = parseInstant('to', query['to'], () => current);
-  if (from > asked) throw new BadRequestException(`from (${from}) is after to (${asked})`);
+  if (from > asked) {
+    // Without a from, the caller only gave a to before the ledger's beginning: say that, not a from they never sent.
+    throw new BadRequestException(query['from'] === undefined || query['from'] === ''
+      ? `to (${asked}) is before ${BEGINNING_OF_TIME}, where periods start when no from is given`
+      : `from (${from}) is after to (${asked})`);
+  }
   if (from > current) throw new BadRequestException(`from (${from}) is in the future; the ledger answers for periods up to now (${current})`);
   return { from, to: asked > current ? current : asked };
 }

@@ -343,6 +343,10 @@ describe('audit API: the state at time T, and why', () => {
     it('attribute-history matches attribute names case-insensitively, as SCIM does', async () => {
       const titles = await audit(`users/${aliceId}/attribute-history?attribute=TITLE`);
       expect(titles.body.Resources.map((e: { value: unknown }) => e.value)).toEqual(['Senior Analyst', 'Analyst']);
+      const sub = await audit(`users/${aliceId}/attribute-history?attribute=name.givenName`);
+      expect(sub.status).toBe(400);
+      expect(sub.body.message).toContain('ask for "name"');
+      expect((await audit(`users/${aliceId}/attribute-history?attribute=name`)).body.Resources[0]).toMatchObject({ attribute: 'name', value: { givenName: 'Alice' } });
       // Exactly a page of values: no cursor to an empty next page.
       expect((await audit(`users/${aliceId}/attribute-history?attribute=title&count=2`)).body.nextCursor).toBeNull();
     });

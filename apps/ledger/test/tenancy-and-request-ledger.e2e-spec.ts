@@ -51,6 +51,11 @@ describe('tenants, tokens and the request ledger', () => {
     expect(stillborn.status).toBe(400);
     expect(JSON.stringify(stillborn.body)).toContain('is not in the future');
     expect(JSON.stringify(stillborn.body)).not.toContain('scim_');
+    // A body that fails validation: one message, as on every other error, and the list beside it.
+    const invalid = await h.admin('POST', '/admin/tenants/authco/tokens', { idp: 'entra' });
+    expect(invalid.status).toBe(400);
+    expect(typeof invalid.body.message).toBe('string');
+    expect(invalid.body.errors).toEqual(expect.arrayContaining([expect.stringContaining('name')]));
   });
 
   it('refuses a valid token on another tenant\'s URL and records it as a wrong-tenant attempt with both tenants', async () => {

@@ -20,7 +20,13 @@ export class AdminExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      response.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      if (typeof body === 'string') {
+        response.status(exception.getStatus()).json({ statusCode: exception.getStatus(), message: body });
+        return;
+      }
+      // class-validator reports a list: `message` stays one string as on every other error, the list goes in `errors`.
+      const { message } = body as { message?: unknown };
+      response.status(exception.getStatus()).json(Array.isArray(message) ? { ...body, message: message.join('; '), errors: message } : body);
       return;
     }
     if (exception instanceof DomainError || exception instanceof NotFound) {

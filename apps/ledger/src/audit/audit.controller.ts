@@ -84,6 +84,11 @@ export class AuditController {
     if (attribute !== undefined && (typeof attribute !== 'string' || attribute.length === 0 || attribute.length > 300)) {
       throw new BadRequestException('attribute must be one attribute name, e.g. title or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department');
     }
+    // History is kept per attribute (a complex one like name whole): name.givenName would match nothing.
+    const leaf = typeof attribute === 'string' ? attribute.slice(attribute.lastIndexOf(':') + 1) : '';
+    if (leaf.includes('.')) {
+      throw new BadRequestException(`attribute "${String(attribute).slice(0, 100)}" names a sub-attribute; history is kept per attribute: ask for "${String(attribute).slice(0, String(attribute).lastIndexOf('.'))}"`);
+    }
     const cursor = parseRevisionCursor(query['cursor']);
     return this.audit.attributeHistory(tenant, id, {
       attribute: attribute as string | undefined,

@@ -62,6 +62,20 @@ export function parsePeriod(query: Record<string, unknown>, now: () => Date): { 
   return { from, to: asked > current ? current : asked };
 }
 
+/**
+ * A period where both ends are optional filters: the ends given, checked and cut as by
+ * parsePeriod, and the period answered; nothing when neither end was given.
+ */
+export function parseOptionalPeriod(query: Record<string, unknown>, now: () => Date): { from?: string; to?: string; period?: { from: string; to: string } } {
+  if (query['from'] === undefined && query['to'] === undefined) return {};
+  const period = parsePeriod(query, now);
+  return {
+    ...(query['from'] !== undefined ? { from: period.from } : {}),
+    ...(query['to'] !== undefined ? { to: period.to } : {}),
+    period,
+  };
+}
+
 export function parseCount(raw: unknown, fallback: number, max: number, name = 'count'): number {
   if (raw === undefined || raw === '') return fallback;
   // One message for every wrong value (0, -1, 1.5, 'ten'): what the parameter takes.
@@ -99,11 +113,9 @@ export function parseRevisionCursor(raw: unknown): number | undefined {
   return Number(raw);
 }
 
-/** Cursor of a list paged by offset: the nextCursor of the previous page. */
+/** Cursor of a list paged by offset: the nextCursor of the previous page, a whole number like a revision. */
 export function parseOffsetCursor(raw: unknown): number {
-  if (raw === undefined || raw === '') return 0;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new BadRequestException('cursor must be the nextCursor value of a previous page');
-  return Number(raw);
+  return parseRevisionCursor(raw) ?? 0;
 }
 
 /** Opaque keyset cursor over (time, position) for the changes feed. */

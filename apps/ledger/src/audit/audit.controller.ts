@@ -17,18 +17,18 @@ import {
   parseChangesCursor,
   parseCount,
   parseOffsetCursor,
+  parseOptionalPeriod,
   parsePeriod,
   parseRevisionCursor,
   parseStaleDays,
   parseTypes,
 } from './audit-query';
-import { AuditService, DRIFT_LISTS } from './audit.service';
+import { AuditService, DRIFT_LISTS, IDENTIFIER_VIEWS } from './audit.service';
 import { ApiAuditController, ApiAuditUserState, ApiAuditUserAccess, ApiAuditUserHistory, ApiAuditUserMembershipHistory, ApiAuditAttributeHistory, ApiAuditByUserName, ApiAuditByExternalId, ApiAuditGroupMembers, ApiAuditGroupHistory, ApiAuditChanges, ApiAuditDrift, ApiAuditExport } from './audit.openapi';
 
 type QueryParams = Record<string, unknown>;
 const now = () => new Date();
 const atOf = (query: QueryParams) => parseAt(query['at'], now);
-const VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
 const PAGE_PARAMS = ['count', 'cursor'];
 const HISTORY_PARAMS = ['from', 'to', 'type', ...PAGE_PARAMS];
 
@@ -226,8 +226,8 @@ export class AuditController {
   }
 
   private async byIdentifier(request: AuditRequest, tenant: string, identifier: IdentifierKind, value: string, view: string, query: QueryParams) {
-    if (!VIEWS.includes(view as (typeof VIEWS)[number])) {
-      throw new BadRequestException(`unknown view "${view}": use ${VIEWS.join(', ')}`);
+    if (!IDENTIFIER_VIEWS.includes(view as (typeof IDENTIFIER_VIEWS)[number])) {
+      throw new BadRequestException(`unknown view "${view}": use ${IDENTIFIER_VIEWS.join(', ')}`);
     }
     onlyParams(query, ['at', ...(view === 'history' ? HISTORY_PARAMS : view === 'membership-history' ? PAGE_PARAMS : [])]);
     const at = atOf(query);
@@ -253,10 +253,10 @@ export class AuditController {
 
 /** Stream history filters. `to` after now is cut to now; periods are [from, to). */
 function historyQuery(query: QueryParams) {
-  const period = query['from'] === undefined && query['to'] === undefined ? undefined : parsePeriod(query, now);
+  const { from, to } = parseOptionalPeriod(query, now);
   return {
-    from: query['from'] === undefined ? undefined : period!.from,
-    to: query['to'] === undefined ? undefined : period!.to,
+    from,
+    to,
     types: parseTypes(query['type']),
     cursor: parseRevisionCursor(query['cursor']),
     count: parseCount(query['count'], 50, 1000),

@@ -14,6 +14,7 @@ import {
   type SchemaObject,
 } from '@nestjs/swagger';
 import { EVENT_TYPES, STREAM_CATEGORIES } from '@ledger/domain';
+import { DRIFT_LISTS, IDENTIFIER_VIEWS } from './audit.service';
 
 /**
  * OpenAPI for the audit API (audit.controller.ts) and the request ledger's audit routes
@@ -407,9 +408,9 @@ const queryFrom = () => ApiQuery({
   name: 'from', required: false, schema: { type: 'string', example: '2026-01-01' },
   description: `Start of the period, included; default the beginning of the log. ${INSTANT_FORMS}. \`from\` after \`to\` answers 400.`,
 });
-const queryTo = (clamped = true) => ApiQuery({
+const queryTo = () => ApiQuery({
   name: 'to', required: false, schema: { type: 'string', example: '2026-04-01' },
-  description: `End of the period, excluded (periods are [from, to), so back-to-back periods count each event once); default now. ${INSTANT_FORMS}.${clamped ? ' A `to` after now is answered as now; the answer says which period it covers.' : ''}`,
+  description: `End of the period, excluded (periods are [from, to), so back-to-back periods count each event once); default now. ${INSTANT_FORMS}. A \`to\` after now is answered as now; the answer says which period it covers.`,
 });
 const queryCount = (fallback: number, max: number, what: string) => ApiQuery({
   name: 'count', required: false, schema: { type: 'integer', minimum: 1, maximum: max, default: fallback }, description: `${what} per page`,
@@ -503,16 +504,16 @@ export const ApiAuditAttributeHistory = () => applyDecorators(
   notFound('The user has no events in this tenant (NOT_FOUND)'),
 );
 
-const IDENTIFIER_VIEWS = ['state', 'access', 'history', 'membership-history'];
 const identifierView = (identifier: string, example: string) => applyDecorators(
   ApiParam({ name: 'value', description: `the ${identifier} to resolve`, example }),
-  ApiParam({ name: 'view', enum: IDENTIFIER_VIEWS, description: 'which answer about the resolved user: as users/{id}/state, /access, /history or /membership-history' }),
+  ApiParam({ name: 'view', enum: [...IDENTIFIER_VIEWS], description: 'which answer about the resolved user: as users/{id}/state, /access, /history or /membership-history' }),
   queryAt(),
-  ApiQuery({ name: 'from', required: false, schema: { type: 'string' }, description: 'history view: as in users/{id}/history' }),
-  ApiQuery({ name: 'to', required: false, schema: { type: 'string' }, description: 'history view: as in users/{id}/history' }),
-  ApiQuery({ name: 'type', required: false, style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: [...EVENT_TYPES] } }, description: 'history view: as in users/{id}/history' }),
+  // The history view's filters, as on users/{id}/history; count and cursor also page membership-history.
+  queryFrom(),
+  queryTo(),
+  queryTypes(),
   ApiQuery({ name: 'count', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 }, description: 'history view (default 50) and membership-history view (default 100): per page' }),
-  ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: 'history and membership-history views: the `nextCursor` of the previous page' }),
+  queryCursor(),
   ApiOkResponse({
     description: `The view's answer for the user that held the ${identifier} at \`at\`, plus \`holders\`. If the ${identifier}'s last holder before \`at\` had been deleted, that user is answered (access: 200 with status deleted).`,
     schema: {
@@ -587,7 +588,7 @@ export const ApiAuditDrift = () => applyDecorators(
   queryFrom(),
   queryTo(),
   queryCount(100, 1000, 'entries of each list'),
-  ApiQuery({ name: 'list', required: false, schema: { type: 'string', enum: ['stale', 'createdOutsideScim', 'reenabled', 'externalIdChanges', 'recreateRefused'] }, description: 'answer only this list' }),
+  ApiQuery({ name: 'list', required: false, schema: { type: 'string', enum: [...DRIFT_LISTS] }, description: 'answer only this list (case-insensitive)' }),
   ApiQuery({ name: 'startIndex', required: false, schema: { type: 'integer', minimum: 1, default: 1 }, description: '1-based index of the first entry of `list`; above 1 requires `list`' }),
   ApiOkResponse({ description: 'The drift report.', ...json('Drift') }),
   badRequest('staleDays, from, to, count, list, or startIndex without list'),
@@ -646,7 +647,7 @@ export const ApiAuditRequests = () => applyDecorators(
   ApiQuery({ name: 'scimType', required: false, schema: { type: 'string' }, description: 'requests answered with this SCIM error type, e.g. uniqueness' }),
   ApiQuery({ name: 'status', required: false, schema: { type: 'integer', minimum: 100, maximum: 599 }, description: 'requests answered with this HTTP status' }),
   queryFrom(),
-  queryTo(false),
+  queryTo(),
   queryCount(100, 1000, 'requests'),
   queryStartIndex('request'),
   ApiOkResponse({ description: 'One page of requests, newest first.', ...json('RequestPage') }),

@@ -66,6 +66,9 @@ export interface IdentifierHolder {
   closedBecause: string | null;
 }
 
+/** What users/by-username/{value}/{view} and by-external-id can answer about the resolved user. */
+export const IDENTIFIER_VIEWS = ['state', 'access', 'history', 'membership-history'] as const;
+
 export const DRIFT_LISTS = ['stale', 'createdOutsideScim', 'reenabled', 'externalIdChanges', 'recreateRefused'] as const;
 export type DriftList = (typeof DRIFT_LISTS)[number];
 
@@ -182,8 +185,7 @@ export class AuditService {
       startIndex: page.startIndex,
       itemsPerPage: slice.length,
       members: slice.map(({ m, via, since, addedBy }: { m: MembershipInterval; via?: string; since?: string; addedBy?: EventSource }) => {
-        // An IdP may add a group without saying its type: the ledger knows its own group ids.
-        const type = m.memberType ?? (membership.groupAt(tenant, m.memberId, at) ? 'Group' : 'User');
+        const type = this.memberTypeAt(tenant, m, at);
         // What the IdP sent as display, else who the member was then: its userName at that instant.
         const display = m.display ?? (type === 'User' ? this.model.attributes.identifierAt(tenant, m.memberId, 'userName', at) : null);
         return { value: m.memberId, type, ...(display ? { display } : {}), since: since ?? m.from, addedBy: addedBy ?? m.openedBy, ...(via ? { via } : {}) };
@@ -193,8 +195,7 @@ export class AuditService {
 
   /** Every direct membership interval of the user, newest first: joins and leaves, and which request did each. */
   async membershipHistory(tenant: string, userId: string, page: { offset: number; count: number }) {
-    const exists = await this.store.readStream(streams.user(tenant, userId), { maxCount: 1 });
-    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} has no history in this tenant` });
+    await this.requireHistory(streams.user(tenant, userId), 'User', userId);
     await this.consistent();
     const membership = this.model.membership;
     const intervals = membership.intervalsOfMember(tenant, userId).reverse();
@@ -217,8 +218,7 @@ export class AuditService {
 
   /** A stream's events, newest first, filtered by time and type, paged by revision. */
   async history(streamId: string, kind: 'User' | 'Group', id: string, query: StreamHistoryQuery): Promise<Page<EventView>> {
-    const exists = await this.store.readStream(streamId, { maxCount: 1 });
-    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `${kind} ${id} has no history in this tenant` });
+    await this.requireHistory(streamId, kind, id);
     await this.consistent();
     const rows = this.model.changes.streamPage({
       streamId, from: query.from, to: query.to, types: query.types, beforeRevision: query.cursor, limit: query.count + 1,
@@ -235,8 +235,7 @@ export class AuditService {
 
   /** Every value an attribute (or all attributes) took, newest first, with the event that set it. */
   async attributeHistory(tenant: string, userId: string, query: { attribute?: string; cursor?: bigint; count: number }) {
-    const exists = await this.store.readStream(streams.user(tenant, userId), { maxCount: 1 });
-    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} has no history in this tenant` });
+    await this.requireHistory(streams.user(tenant, userId), 'User', userId);
     await this.consistent();
     const entries = this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: query.cursor, limit: query.count });
     const last = entries[entries.length - 1];
@@ -343,7 +342,6 @@ export class AuditService {
    */
   private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }> {
     const membership = this.model.membership;
-    const isGroup = (m: MembershipInterval) => m.memberType === 'Group' || (m.memberType === null && membership.groupAt(tenant, m.memberId, at) !== null);
     const users = new Map<string, { m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }>();
     const nested: MembershipInterval[] = [];
     const seenGroups = new Set([groupId]);
@@ -352,7 +350,7 @@ export class AuditService {
       const next: string[] = [];
       for (const holder of frontier) {
         for (const m of membership.membersAt(tenant, holder, at)) {
-          if (isGroup(m)) {
+          if (this.memberTypeAt(tenant, m, at) === 'Group') {
             if (!seenGroups.has(m.memberId)) {
               seenGroups.add(m.memberId);
               next.push(m.memberId);
@@ -403,6 +401,18 @@ export class AuditService {
       frontier = next;
     }
     return [...reached.values()].map((m) => ({ ...m, displayName: membership.groupAt(tenant, m.groupId, at)?.displayName ?? null }));
+  }
+
+  /** Histories answer 404 for a user or group the tenant never had. */
+  private async requireHistory(streamId: string, kind: 'User' | 'Group', id: string): Promise<void> {
+    const exists = await this.store.readStream(streamId, { maxCount: 1 });
+    if (exists.length === 0) throw new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `${kind} ${id} has no history in this tenant` });
+  }
+
+  /** An IdP may add a group as a member without saying its type: the ledger knows its own group ids. */
+  private memberTypeAt(tenant: string, m: MembershipInterval, at: string): string {
+    if (m.memberType !== null) return m.memberType;
+    return this.model.membership.groupAt(tenant, m.memberId, at) ? 'Group' : 'User';
   }
 
   private groupNotThere(tenant: string, groupId: string, at: string): NotFoundException {

@@ -7,7 +7,7 @@ import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { AuditAuthGuard } from '../audit/audit-auth.guard';
-import { onlyParams, parseCount, parsePeriod, parseText } from '../audit/audit-query';
+import { onlyParams, parseCount, parseOptionalPeriod, parseText } from '../audit/audit-query';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { adminContext } from '../shared/http-context';
@@ -125,12 +125,7 @@ function requestFilter(query: Record<string, unknown>): RequestFilter & { period
     const value = parseText(key, query[key]);
     if (value !== undefined) filter[key] = value;
   }
-  if (query['from'] !== undefined || query['to'] !== undefined) {
-    const period = parsePeriod(query, () => new Date());
-    if (query['from'] !== undefined) filter.from = period.from;
-    if (query['to'] !== undefined) filter.to = period.to;
-    filter.period = period;
-  }
+  Object.assign(filter, parseOptionalPeriod(query, () => new Date()));
   if (query['status'] !== undefined && query['status'] !== '') {
     const raw = query['status'];
     const status = typeof raw === 'string' && /^\d{3}$/.test(raw) ? Number(raw) : NaN;

@@ -1,7 +1,6 @@
 import type { EventStore } from '@ledger/eventstore';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditReadModel } from './audit/audit-read-model';
+import { AuditReadModel, removeDatabase } from './audit/audit-read-model';
 import { rebuildAuditOnThread } from './audit/audit-rebuild-thread';
 import { copyChangesIndexFromSqliteLog } from './audit/changes-index-copy';
 import { ReadModelProjector } from './projector';
@@ -59,7 +58,7 @@ export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
   const outcomes = await Promise.allSettled([audit, here]);
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) {
-    if (copied) for (const suffix of ['', '-journal']) rmSync(`${copied.path}${suffix}`, { force: true });
+    if (copied) removeDatabase(copied.path);
     throw failed.reason;
   }
   if (copied) {

@@ -405,7 +405,8 @@ function copyProjections(fresh: Storage, previous: Paths, kept: readonly AuditPr
   }
 }
 
-function removeDatabase(path: string): void {
+/** A SQLite file and whatever journal it left beside it. */
+export function removeDatabase(path: string): void {
   for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 

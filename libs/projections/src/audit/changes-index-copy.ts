@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
-import { CHANGES_SCHEMA_VERSION, changesPathOf } from './audit-read-model';
+import { CHANGES_SCHEMA_VERSION, changesPathOf, removeDatabase } from './audit-read-model';
 import { CHANGES_TABLE_SQL, changesQueryIndexes } from './changes-index.projection';
 import { ISO_UTC_MS_GLOB, normalisedTime } from './event-source';
 
@@ -37,10 +36,7 @@ ORDER BY e.position`;
  */
 export function copyChangesIndexFromSqliteLog(eventsPath: string, auditPath: string): { path: string; events: number } {
   const path = `${changesPathOf(auditPath)}.copy`;
-  const remove = () => {
-    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-  };
-  remove();
+  removeDatabase(path);
   const db = new Database(path);
   try {
     // Nobody reads this file until it is complete and renamed into place. `main.` throughout:
@@ -70,7 +66,7 @@ export function copyChangesIndexFromSqliteLog(eventsPath: string, auditPath: str
     return { path, events };
   } catch (error) {
     if (db.open) db.close();
-    remove();
+    removeDatabase(path);
     throw error;
   }
 }

@@ -6,13 +6,12 @@ import {
   type CaseTerms,
   type GroupEvent,
   type LifecycleKind,
-  type SlaCase,
   type SlaPolicy,
   type TerminationSignalReceived,
   type UserEvent,
 } from '@ledger/domain';
 import type { EventMetadata, RecordedEvent } from '@ledger/eventstore';
-import type { CaseRepository } from './case-repository';
+import type { CaseOutcome, CaseRepository } from './case-repository';
 import type { SlaStore } from './sla-store';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -198,19 +197,31 @@ export class LifecycleProcessManager {
       type: 'OpenCase', caseId, kind, userId, userName, terms, source,
       facts: this.facts(tenant, userId, state.status === 'absent' ? terms : state.terms, source),
     }), meta);
-    this.remember(tenant, outcome.state, source);
+    this.remember(tenant, outcome, source);
   }
 
   private async observe(tenant: string, caseId: string, source: CaseSource, meta: EventMetadata): Promise<void> {
     const outcome = await this.cases.execute(tenant, caseId, (state) =>
       state.status === 'absent' ? null : { type: 'ObserveCase', caseId, source, facts: this.facts(tenant, state.userId, state.terms, source) },
     meta);
-    this.remember(tenant, outcome.state, source);
+    this.remember(tenant, outcome, source);
   }
 
-  private remember(tenant: string, state: SlaCase, source: CaseSource): void {
+  /**
+   * Which cases are open, as far as this walk of the log has got. The case stream is read as it
+   * is now, so on a replica catching up (new, or its sla.sqlite lost) a case closed further on in
+   * the log already looks closed at its trigger; taken at its word, the deactivation that followed
+   * would open a second, late case that breaches at once and pages on-call for a leaver handled
+   * long ago. So a case stays open here until this decision closed it or the projection has
+   * applied the event that did (SlaCaseProjection closes it then).
+   */
+  private remember(tenant: string, outcome: CaseOutcome, source: CaseSource): void {
+    const state = outcome.state;
     if (state.status === 'absent') return;
-    this.sla.markCase(tenant, state.kind, state.userId, state.caseId, state.status === 'open');
+    const closedByThis = outcome.events.some((e) => e.type === 'SlaCaseCompleted' || e.type === 'SlaCaseCancelled');
+    const projected = this.sla.caseRow(tenant, state.caseId);
+    const open = state.status === 'open' || (!closedByThis && (projected === null || projected.status === 'open'));
+    this.sla.markCase(tenant, state.kind, state.userId, state.caseId, open);
     // Targets acknowledge the event they acted on: any event that moved a leaver case stands for it.
     if (state.kind === 'leaver' && source.type !== 'TargetAcknowledged') this.sla.addCaseSource(tenant, source.eventId, state.caseId);
   }

@@ -273,6 +273,8 @@ export class SlaCaseProjection {
     const after = evolveSlaCase(before, caseEvent);
     if (after.status === 'absent') return;
     this.sla.putCase(tenant, after, event.revision, event.position);
+    // The process manager keeps a case it joined open until this walk of the log reaches its close.
+    if (after.status !== 'open') this.sla.markCase(tenant, after.kind, after.userId, caseId, false);
     const at = 'at' in caseEvent.data ? caseEvent.data.at : event.metadata.recordedAt;
     this.sla.addTimeline(tenant, caseId, event.revision, event.type, at, event.metadata.recordedAt, event.metadata.actor, event.data);
     const owner = workerOfActor(event.metadata.actor);

@@ -205,6 +205,34 @@ describe('SLA runtime over a real SQLite store', () => {
     const opened = (await store.readAll({ maxCount: 10_000 })).filter((e) => e.type === 'SlaCaseOpened');
     expect(opened).toHaveLength(5);
   });
+
+  it('a replica that catches up from zero opens no second case for a leaver already handled, and pages nobody', async () => {
+    const live = runtime('live');
+    await setPolicy(leaverPolicy(1));
+    await provision('carol');
+    await inGroup('finance', ['carol']);
+    // HR first, then the IdP: the deactivation joins the case the signal opened; the group removal completes it.
+    await store.append(slaStreams.signal(TENANT, 'hr-carol'), [{
+      type: 'TerminationSignalReceived',
+      data: { signalId: 'hr-carol', userId: 'carol', userName: 'carol@example.com', effectiveAt: now(), receivedAt: now(), source: null, at: now() },
+      metadata: meta,
+    }], 'no_stream');
+    const caseId = await leaverCaseOf(live, 'carol');
+    await userEvent('carol', 'UserDeactivated');
+    await store.append(streams.group(TENANT, 'finance'), [{ type: 'GroupMembersRemoved', data: { groupId: 'finance', members: ['carol'], at: now() }, metadata: meta }], 'any');
+    await live.projection.waitFor(await store.headPosition());
+    expect(live.caseDetail(TENANT, caseId)).toMatchObject({ status: 'completed', withinWindow: true });
+
+    // A new replica (or one whose sla.sqlite was lost) replays the same history long after: it
+    // must see the deactivation join that case, not open a late one that breaches at once.
+    const late = runtime('late');
+    await late.projection.waitFor(await store.headPosition());
+    await sleep(1500);
+    const opened = (await store.readAll({ maxCount: 10_000 })).filter((e) => e.type === 'SlaCaseOpened');
+    expect(opened.map((e) => (e.data as { caseId: string }).caseId)).toEqual([caseId]);
+    expect(receiver.received).toEqual([]);
+    expect(late.listCases(TENANT, 'all', 100).map((c) => `${c.caseId}:${c.status}`)).toEqual([`${caseId}:completed`]);
+  });
 });
 
 describe('alert routes', () => {

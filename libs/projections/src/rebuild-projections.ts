@@ -2,7 +2,7 @@ import type { EventStore } from '@ledger/eventstore';
 import { join } from 'node:path';
 import { AuditReadModel, removeDatabase } from './audit/audit-read-model';
 import { rebuildAuditOnThread } from './audit/audit-rebuild-thread';
-import { copyChangesIndexFromSqliteLog } from './audit/changes-index-copy';
+import { copyChangesIndexOnThread } from './audit/changes-index-copy-thread';
 import { ReadModelProjector } from './projector';
 import { ScimReadModel } from './scim-read-model';
 
@@ -26,8 +26,9 @@ export interface RebuildPlan {
 /**
  * Every chosen read model from zero, offline on DATA_DIR, on both cores: the audit models replay
  * on a thread of their own while the SCIM read model replays here. On the SQLite log the changes
- * index (a row per event) is not replayed but copied by SQL from the log, here, after the SCIM
- * replay, and swapped in once the audit thread has closed its files.
+ * index (a row per event) is not replayed but copied by SQL from the log, on a third thread
+ * beside the two replays (it only reads the log), and swapped in once the audit thread has
+ * closed its files.
  */
 export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
   const copyChanges = plan.storeUrl === undefined && plan.audit.includes(CHANGES_INDEX);
@@ -39,7 +40,13 @@ export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
     ? Promise.resolve()
     : rebuildAuditOnThread({ storeUrl: plan.storeUrl, dataDir: plan.dataDir, only: onThread }, (position, head) => plan.onProgress?.(threadPart, position, head))
       .then((events) => plan.onDone?.(threadPart, events, since(started)));
-  let copied: { path: string; events: number; started: number } | undefined;
+  let copied: { path: string; events: number; seconds: number } | undefined;
+  const copy = !copyChanges
+    ? Promise.resolve()
+    : copyChangesIndexOnThread({ eventsPath: join(plan.dataDir, 'events.sqlite'), auditPath: join(plan.dataDir, 'audit.sqlite') })
+      .then((result) => {
+        copied = { ...result, seconds: since(started) };
+      });
   const here = (async () => {
     if (plan.scim) {
       const readModel = new ScimReadModel(join(plan.dataDir, 'read-model.sqlite'));
@@ -50,12 +57,8 @@ export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
         readModel.close();
       }
     }
-    if (copyChanges) {
-      const copyStarted = performance.now();
-      copied = { ...copyChangesIndexFromSqliteLog(join(plan.dataDir, 'events.sqlite'), join(plan.dataDir, 'audit.sqlite')), started: copyStarted };
-    }
   })();
-  const outcomes = await Promise.allSettled([audit, here]);
+  const outcomes = await Promise.allSettled([audit, here, copy]);
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) {
     if (copied) removeDatabase(copied.path);
@@ -69,6 +72,6 @@ export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
     } finally {
       model.close();
     }
-    plan.onDone?.(`${CHANGES_INDEX} (copied from the log by SQL)`, copied.events, since(copied.started));
+    plan.onDone?.(`${CHANGES_INDEX} (copied from the log by SQL)`, copied.events, copied.seconds);
   }
 }

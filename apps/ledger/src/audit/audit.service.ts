@@ -2,6 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { streams } from '@ledger/domain';
 import type { EventStore, RecordedEvent } from '@ledger/eventstore';
 import {
+  attributeHistoryOf,
   AuditProjector,
   AuditReadModel,
   sourceOfEntry,
@@ -236,12 +237,13 @@ export class AuditService {
   /** Every value an attribute (or all attributes) took, newest first, with the event that set it. */
   async attributeHistory(tenant: string, userId: string, query: { attribute?: string; cursor?: bigint; count: number }) {
     await this.requireHistory(streams.user(tenant, userId), 'User', userId);
-    await this.consistent();
-    const entries = this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: query.cursor, limit: query.count });
+    // From the user's own stream, as its state at an instant is.
+    const events = await this.store.readStream(streams.user(tenant, userId));
+    const entries = attributeHistoryOf(events, { attribute: query.attribute, before: query.cursor, limit: query.count });
     const last = entries[entries.length - 1];
     // A full page has a next one only if something older is left: no cursor to an empty page.
     const more = entries.length >= query.count && last
-      && this.model.attributes.history(tenant, userId, { attribute: query.attribute, before: last.position, limit: 1 }).length > 0;
+      && attributeHistoryOf(events, { attribute: query.attribute, before: last.position, limit: 1 }).length > 0;
     return {
       id: userId,
       itemsPerPage: entries.length,

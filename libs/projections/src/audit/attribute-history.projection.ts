@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { flattenAttributes, streamCategory, type UserEvent } from '@ledger/domain';
 import type { RecordedEvent } from '@ledger/eventstore';
-import { timeOf, type EventSource } from './event-source';
+import { sourceOf, timeOf, type EventSource } from './event-source';
 import { resolveSource, type SourceLookup } from './source-lookup';
 import type { AuditProjection, ReplayWriter } from './audit-projection';
 
@@ -10,8 +10,10 @@ export type IdentifierKind = 'userName' | 'externalId';
 /**
  * Attribute history: every value each user attribute took, and the event that set or removed it.
  * Keys are `userName`, `externalId`, `active`, top-level SCIM attributes and `<extension urn>:<attr>`.
- * Identifier intervals keep who held a userName / externalId when, so a look-up by userName
- * at an instant finds the right user even after the name was reused.
+ * The history of one user is computed from that user's stream (attributeHistoryOf), as its state
+ * at an instant is; what needs every user at once is stored: identifier intervals keep who held a
+ * userName / externalId when, so a look-up by userName at an instant finds the right user even
+ * after the name was reused.
  */
 export type AttributeChange =
   | { kind: 'set'; tenant: string; userId: string; attribute: string; value: unknown }
@@ -92,10 +94,9 @@ export interface IdentifierInterval {
 }
 
 const SCHEMA = `
--- One row per user event: the attributes it set ({attribute: value}) and removed ([attribute]).
-CREATE TABLE IF NOT EXISTS attribute_history (
-  position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL, at TEXT NOT NULL, changes TEXT NOT NULL
-);
+-- Until 2026-12 this projection also kept a row per user event (the attributes it set and
+-- removed): a second copy of the user streams, and half the cost of a rebuild.
+DROP TABLE IF EXISTS attribute_history;
 CREATE TABLE IF NOT EXISTS identifier_intervals (
   tenant TEXT NOT NULL, user_id TEXT NOT NULL, identifier TEXT NOT NULL, from_position INTEGER NOT NULL,
   value TEXT NOT NULL, value_key TEXT NOT NULL, from_at TEXT NOT NULL, to_at TEXT, to_position INTEGER, to_reason TEXT,
@@ -112,9 +113,8 @@ export function identifierKey(identifier: IdentifierKind, value: string): string
 
 export class AttributeHistoryProjection implements AuditProjection {
   readonly name = 'attribute-history';
-  readonly tables = ['attribute_history', 'identifier_intervals'];
+  readonly tables = ['identifier_intervals'];
   readonly queryIndexes = [
-    { name: 'attribute_history_by_user', sql: 'CREATE INDEX IF NOT EXISTS attribute_history_by_user ON attribute_history (tenant, user_id, position)' },
     { name: 'identifier_by_value', sql: 'CREATE INDEX IF NOT EXISTS identifier_by_value ON identifier_intervals (tenant, identifier, value_key, from_at)' },
   ];
   private readonly stmts;
@@ -123,9 +123,6 @@ export class AttributeHistoryProjection implements AuditProjection {
     db.exec(SCHEMA);
     for (const index of this.queryIndexes) db.exec(index.sql);
     this.stmts = {
-      record: db.prepare(
-        `INSERT OR IGNORE INTO attribute_history (tenant, user_id, position, at, changes) VALUES (@tenant, @userId, @position, @at, @changes)`,
-      ),
       closeIdentifier: db.prepare(
         `UPDATE identifier_intervals SET to_at = @at, to_position = @position, to_reason = @reason
          WHERE tenant = @tenant AND user_id = @userId AND identifier = @identifier AND to_at IS NULL AND from_position < @position`,
@@ -139,12 +136,10 @@ export class AttributeHistoryProjection implements AuditProjection {
          SELECT @tenant, @userId, @identifier, @position, @value, @valueKey, @at
          WHERE NOT EXISTS (SELECT 1 FROM identifier_intervals WHERE tenant = @tenant AND user_id = @userId AND identifier = @identifier AND from_position > @position)`,
       ),
-      replayedRecord: db.prepare('INSERT INTO attribute_history (position, tenant, user_id, at, changes) VALUES (?, ?, ?, ?, ?)'),
       replayedIdentifier: db.prepare(
         `INSERT INTO identifier_intervals (tenant, user_id, identifier, from_position, value, value_key, from_at, to_at, to_position, to_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      history: db.prepare('SELECT * FROM attribute_history WHERE tenant = ? AND user_id = ? AND position < ? ORDER BY position DESC'),
       holdersAt: db.prepare(
         `SELECT * FROM identifier_intervals WHERE tenant = ? AND identifier = ? AND value_key = ? AND from_at <= ? AND (to_at IS NULL OR to_at > ?)
          ORDER BY from_position DESC`,
@@ -162,24 +157,21 @@ export class AttributeHistoryProjection implements AuditProjection {
   }
 
   apply(event: RecordedEvent): void {
+    if (!IDENTIFIER_EVENTS.has(event.type)) return;
     const changes = attributeChanges(event);
     if (changes.length === 0) return;
     const at = timeOf(event);
     const position = event.position;
-    const { set, removed } = recordOf(changes, (change) => {
+    for (const change of identifierChanges(changes)) {
       if (change.kind === 'userDeleted') {
         this.stmts.closeAllIdentifiers.run({ tenant: change.tenant, userId: change.userId, at, position });
-        return;
+        continue;
       }
       const key = { tenant: change.tenant, userId: change.userId, identifier: change.identifier, at, position };
       if (!change.first) this.stmts.closeIdentifier.run({ ...key, reason: 'changed' });
       if (change.value !== null) {
         this.stmts.openIdentifier.run({ ...key, value: change.value, valueKey: identifierKey(change.identifier, change.value) });
       }
-    });
-    if (set !== null) {
-      const { tenant, userId } = changes[0]!;
-      this.stmts.record.run({ tenant, userId, position, at, changes: JSON.stringify({ set, removed }) });
     }
   }
 
@@ -189,7 +181,7 @@ export class AttributeHistoryProjection implements AuditProjection {
    * each row is written once, when it closes or at the end.
    */
   replay(): ReplayWriter {
-    const { replayedRecord, replayedIdentifier } = this.stmts;
+    const { replayedIdentifier } = this.stmts;
     type Open = [tenant: string, userId: string, identifier: IdentifierKind, fromPosition: bigint, value: string, valueKey: string, fromAt: string];
     const open = new Map<string, Open[]>();
     const close = (key: string, identifier: IdentifierKind | null, at: string, position: bigint, reason: 'changed' | 'deleted') => {
@@ -205,52 +197,30 @@ export class AttributeHistoryProjection implements AuditProjection {
     };
     return {
       apply(event) {
+        if (!IDENTIFIER_EVENTS.has(event.type)) return;
         const changes = attributeChanges(event);
         if (changes.length === 0) return;
         const at = timeOf(event);
         const position = event.position;
         const { tenant, userId } = changes[0]!;
         const key = `${tenant}\u0000${userId}`;
-        const { set, removed } = recordOf(changes, (change) => {
+        for (const change of identifierChanges(changes)) {
           if (change.kind === 'userDeleted') {
             close(key, null, at, position, 'deleted');
-            return;
+            continue;
           }
           if (!change.first) close(key, change.identifier, at, position, 'changed');
           if (change.value !== null) {
             const interval: Open = [tenant, userId, change.identifier, position, change.value, identifierKey(change.identifier, change.value), at];
             open.set(key, [...(open.get(key) ?? []), interval]);
           }
-        });
-        if (set !== null) replayedRecord.run(position, tenant, userId, at, JSON.stringify({ set, removed }));
+        }
       },
       finish() {
         for (const intervals of open.values()) for (const interval of intervals) replayedIdentifier.run(...interval, null, null, null);
         open.clear();
       },
     };
-  }
-
-  /** Newest first, one entry per attribute an event set or removed; `before` is an exclusive position cursor. */
-  history(tenant: string, userId: string, options: { attribute?: string; before?: bigint; limit: number }): Array<AttributeHistoryEntry & { position: bigint }> {
-    const entries: Array<AttributeHistoryEntry & { position: bigint }> = [];
-    // SCIM attribute names are case-insensitive (RFC 7643 §2.1).
-    const wanted = options.attribute?.toLowerCase();
-    const rows = this.stmts.history.all(tenant, userId, options.before ?? BigInt(Number.MAX_SAFE_INTEGER)) as Row[];
-    for (const row of rows) {
-      const { set, removed } = JSON.parse(row['changes'] as string) as { set: Record<string, unknown>; removed: string[] };
-      const at = row['at'] as string;
-      const position = BigInt(row['position'] as number);
-      const event = [
-        ...Object.entries(set).map(([attribute, value]) => ({ attribute, value, removed: false })),
-        ...removed.map((attribute) => ({ attribute, value: null, removed: true })),
-      ].filter((e) => wanted === undefined || e.attribute.toLowerCase() === wanted);
-      if (event.length === 0) continue;
-      const source = resolveSource(this.sources, position, at);
-      for (const e of event) entries.push({ ...e, at, source, position });
-      if (entries.length >= options.limit) break;
-    }
-    return entries;
   }
 
   /** Users that held the identifier at the instant (normally one; two only if the log says so). */
@@ -284,11 +254,43 @@ export class AttributeHistoryProjection implements AuditProjection {
 
 type IdentifierEvent = Extract<AttributeChange, { kind: 'identifier' | 'userDeleted' }>;
 
+/** The user events that can move an identifier interval; the others are skipped unread. */
+const IDENTIFIER_EVENTS: ReadonlySet<string> = new Set(['UserProvisioned', 'UserRenamed', 'UserExternalIdChanged', 'UserDeleted'] satisfies Array<UserEvent['type']>);
+
+function identifierChanges(changes: readonly AttributeChange[]): IdentifierEvent[] {
+  return changes.filter((change): change is IdentifierEvent => change.kind === 'identifier' || change.kind === 'userDeleted');
+}
+
 /**
- * The attribute_history record of one event's changes ({attribute: value} set, [attribute]
- * removed; set null when the event changed no attribute), handing identifier changes to `onIdentifier` in order.
+ * A user's attribute history from the user's own stream (as read, oldest first): newest first,
+ * one entry per attribute an event set or removed, at most the events that fill `limit` (an
+ * event's entries are not split). `attribute` matches case-insensitively (RFC 7643 §2.1);
+ * `before` is an exclusive position cursor.
  */
-function recordOf(changes: readonly AttributeChange[], onIdentifier: (change: IdentifierEvent) => void): { set: Record<string, unknown> | null; removed: string[] } {
+export function attributeHistoryOf(
+  events: readonly RecordedEvent[], options: { attribute?: string; before?: bigint; limit: number },
+): Array<AttributeHistoryEntry & { position: bigint }> {
+  const entries: Array<AttributeHistoryEntry & { position: bigint }> = [];
+  const wanted = options.attribute?.toLowerCase();
+  for (let i = events.length - 1; i >= 0 && entries.length < options.limit; i--) {
+    const event = events[i]!;
+    if (options.before !== undefined && event.position >= options.before) continue;
+    const { set, removed } = recordOf(attributeChanges(event));
+    if (set === null) continue;
+    const changed = [
+      ...Object.entries(set).map(([attribute, value]) => ({ attribute, value, removed: false })),
+      ...removed.map((attribute) => ({ attribute, value: null, removed: true })),
+    ].filter((e) => wanted === undefined || e.attribute.toLowerCase() === wanted);
+    if (changed.length === 0) continue;
+    const at = timeOf(event);
+    const source = sourceOf(event);
+    for (const e of changed) entries.push({ ...e, at, source, position: event.position });
+  }
+  return entries;
+}
+
+/** What one event set ({attribute: value}; null when it changed no attribute) and removed. */
+function recordOf(changes: readonly AttributeChange[]): { set: Record<string, unknown> | null; removed: string[] } {
   const set: Record<string, unknown> = {};
   const removed: string[] = [];
   let any = false;
@@ -304,7 +306,6 @@ function recordOf(changes: readonly AttributeChange[], onIdentifier: (change: Id
         break;
       case 'identifier':
       case 'userDeleted':
-        onIdentifier(change);
         break;
       default: {
         const exhaustive: never = change;

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/eventstore';
 import { ENTERPRISE } from '@ledger/testing';
-import { attributeChanges } from './attribute-history.projection';
+import { attributeChanges, attributeHistoryOf } from './attribute-history.projection';
 import { changeEntry } from './changes-index.projection';
 import { membershipChanges } from './membership-intervals.projection';
 import { userActivityChanges } from './user-activity.projection';
@@ -40,6 +40,29 @@ describe('audit projections (pure)', () => {
       { kind: 'set', tenant: 'acme', userId: 'u1', attribute: `${ENTERPRISE}:department`, value: 'Finance' },
       { kind: 'identifier', tenant: 'acme', userId: 'u1', identifier: 'userName', value: 'alice', first: true },
     ]));
+  });
+
+  it("attribute history comes from the user's stream, newest first, with the event that set or removed each value", () => {
+    const all = attributeHistoryOf(stream, { limit: 100 });
+    expect(all.map((e) => [e.attribute, e.value, e.removed, e.at])).toEqual([
+      ['active', false, false, T(30)],
+      [`${ENTERPRISE}:department`, 'Audit', false, T(20)],
+      ['title', null, true, T(20)],
+      ['userName', 'alice.smith', false, T(10)],
+      ['userName', 'alice', false, T(0)],
+      ['active', true, false, T(0)],
+      ['externalId', 'x1', false, T(0)],
+      ['title', 'Analyst', false, T(0)],
+      [`${ENTERPRISE}:department`, 'Finance', false, T(0)],
+    ]);
+    expect(all[1]!.source).toMatchObject({ eventId: changed.id, eventType: 'UserAttributesChanged', requestId: changed.metadata.requestId, position: String(changed.position) });
+
+    expect(attributeHistoryOf(stream, { attribute: 'TITLE', limit: 100 }).map((e) => e.value)).toEqual([null, 'Analyst']);
+    // A page ends on an event boundary; `before` is an exclusive position.
+    const page = attributeHistoryOf(stream, { limit: 2 });
+    expect(page.map((e) => e.attribute)).toEqual(['active', `${ENTERPRISE}:department`, 'title']);
+    expect(attributeHistoryOf(stream, { before: page[page.length - 1]!.position, limit: 1 }).map((e) => e.value)).toEqual(['alice.smith']);
+    expect(attributeHistoryOf(stream, { before: provisioned.position, limit: 10 })).toEqual([]);
   });
 
   it('membership closes every interval of a deleted user and of a deleted group', () => {

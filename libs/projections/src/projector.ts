@@ -46,7 +46,7 @@ export class ReadModelProjector {
       let after = 0n;
       let count = 0;
       for (;;) {
-        const batch = await this.store.readAll({ after, maxCount: 10_000 });
+        const batch = await this.store.readAll({ after, maxCount: 10_000, hashes: false });
         if (batch.length === 0) break;
         this.readModel.apply(batch);
         count += batch.length;

@@ -57,10 +57,11 @@ type EventRow = [
   schema_version: number,
   data: string,
   metadata: string,
-  prev_hash: string,
-  hash: string,
+  prev_hash?: string,
+  hash?: string,
 ];
-const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, prev_hash, hash';
+const EVENT_COLUMNS_WITHOUT_HASHES = 'position, event_id, stream_id, revision, type, schema_version, data, metadata';
+const EVENT_COLUMNS = `${EVENT_COLUMNS_WITHOUT_HASHES}, prev_hash, hash`;
 
 /**
  * The embedded default store. Appends go to a writer thread that commits whatever queued up
@@ -94,6 +95,7 @@ export class SqliteEventStore implements EventStore {
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[number, number], EventRow>;
+    readAllWithoutHashes: Database.Statement<[number, number], EventRow>;
     headPosition: Database.Statement<[], { position: bigint | null }>;
     loadCheckpoint: Database.Statement<[string], { position: bigint }>;
     saveCheckpoint: Database.Statement;
@@ -120,6 +122,9 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(true),
       readAll: this.db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`).raw(true),
+      readAllWithoutHashes: this.db
+        .prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS_WITHOUT_HASHES} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`)
+        .raw(true),
       headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
       saveCheckpoint: this.db.prepare(
@@ -185,7 +190,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.stmt.readAll.all(Number(options.after ?? 0n), options.maxCount ?? 1000).map(toRecorded);
+    const statement = options.hashes === false ? this.stmt.readAllWithoutHashes : this.stmt.readAll;
+    return statement.all(Number(options.after ?? 0n), options.maxCount ?? 1000).map(toRecorded);
   }
 
   async headPosition(): Promise<bigint> {
@@ -311,7 +317,8 @@ function toRecorded(row: EventRow): RecordedEvent {
     schemaVersion: row[5],
     data: JSON.parse(row[6]),
     metadata: JSON.parse(row[7]),
-    prevHash: row[8],
-    hash: row[9],
+    // Absent when read without hashes.
+    prevHash: row[8] ?? '',
+    hash: row[9] ?? '',
   };
 }

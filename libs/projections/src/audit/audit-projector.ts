@@ -105,7 +105,7 @@ export class AuditProjector {
       let after = rebuild.after;
       let count = 0;
       for (;;) {
-        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? 10_000 });
+        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? 10_000, hashes: false });
         if (batch.length === 0) break;
         rebuild.apply(batch);
         count += batch.length;

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * Starts a worker thread next to the module that calls it: the compiled `.js` from a build, the
@@ -8,16 +8,16 @@ import { Worker } from 'node:worker_threads';
  * V8 option in it (`node --max-old-space-size=4096 main.js`, common in production) is refused
  * with ERR_WORKER_INVALID_EXEC_ARGV, which used to stop the service from opening its store.
  */
-export function startWorkerThread(fileWithoutExtension: string, workerData: unknown): Worker {
+export function startWorkerThread(fileWithoutExtension: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const fromSource = __filename.endsWith('.ts');
   const file = `${fileWithoutExtension}.${fromSource ? 'ts' : 'js'}`;
   const inherited = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  if (!fromSource || inherited.includes('@swc-node/register')) return new Worker(file, { workerData });
+  if (!fromSource || inherited.includes('@swc-node/register')) return new Worker(file, { workerData, resourceLimits });
   const loader = ['-r', '@swc-node/register'];
   try {
-    return new Worker(file, { workerData, execArgv: [...inherited, ...loader] });
+    return new Worker(file, { workerData, resourceLimits, execArgv: [...inherited, ...loader] });
   } catch (error) {
     if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-    return new Worker(file, { workerData, execArgv: loader });
+    return new Worker(file, { workerData, resourceLimits, execArgv: loader });
   }
 }

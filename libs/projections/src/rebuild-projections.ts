@@ -1,17 +1,14 @@
-import type { EventStore } from '@ledger/eventstore';
 import { join } from 'node:path';
 import { AuditReadModel, removeDatabase } from './audit/audit-read-model';
 import { rebuildAuditOnThread } from './audit/audit-rebuild-thread';
 import { copyChangesIndexOnThread } from './audit/changes-index-copy-thread';
-import { ReadModelProjector } from './projector';
-import { ScimReadModel } from './scim-read-model';
+import { runRebuildThread } from './rebuild-thread';
+import type { ScimRebuildRequest } from './scim-rebuild.worker';
 
 export const SCIM_READ_MODEL = 'scim-read-model';
 const CHANGES_INDEX = 'changes-index';
 
 export interface RebuildPlan {
-  /** The log the SCIM read model replays from, on this thread. */
-  store: EventStore;
   dataDir: string;
   /** `esdb://...`, or undefined for the SQLite log in dataDir. */
   storeUrl?: string;
@@ -24,11 +21,10 @@ export interface RebuildPlan {
 }
 
 /**
- * Every chosen read model from zero, offline on DATA_DIR, on both cores: the audit models replay
- * on a thread of their own while the SCIM read model replays here. On the SQLite log the changes
- * index (a row per event) is not replayed but copied by SQL from the log, on a third thread
- * beside the two replays (it only reads the log), and swapped in once the audit thread has
- * closed its files.
+ * Every chosen read model from zero, offline on DATA_DIR, on both cores: the SCIM read model and
+ * the audit models replay on a worker thread each. On the SQLite log the changes index (a row per
+ * event) is not replayed but copied by SQL from the log, on a third thread beside the two replays
+ * (it only reads the log), and swapped in once the audit thread has closed its files.
  */
 export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
   const copyChanges = plan.storeUrl === undefined && plan.audit.includes(CHANGES_INDEX);
@@ -47,18 +43,12 @@ export async function rebuildProjections(plan: RebuildPlan): Promise<void> {
       .then((result) => {
         copied = { ...result, seconds: since(started) };
       });
-  const here = (async () => {
-    if (plan.scim) {
-      const readModel = new ScimReadModel(join(plan.dataDir, 'read-model.sqlite'));
-      try {
-        const events = await new ReadModelProjector(plan.store, readModel).rebuild((position, head) => plan.onProgress?.(SCIM_READ_MODEL, position, head));
-        plan.onDone?.(SCIM_READ_MODEL, events, since(started));
-      } finally {
-        readModel.close();
-      }
-    }
-  })();
-  const outcomes = await Promise.allSettled([audit, here, copy]);
+  const scim = !plan.scim
+    ? Promise.resolve()
+    : runRebuildThread(join(__dirname, 'scim-rebuild.worker'), { storeUrl: plan.storeUrl, dataDir: plan.dataDir } satisfies ScimRebuildRequest, 'SCIM read model rebuild',
+      (position, head) => plan.onProgress?.(SCIM_READ_MODEL, position, head))
+      .then((events) => plan.onDone?.(SCIM_READ_MODEL, events, since(started)));
+  const outcomes = await Promise.allSettled([audit, scim, copy]);
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) {
     if (copied) removeDatabase(copied.path);

@@ -1,18 +1,19 @@
 /**
  * A full audit rebuild on a thread of its own, so that the CLI can replay the SCIM read model
- * on the main thread at the same time: the two replays share nothing but the log, which both
- * read, and each keeps one core busy.
+ * on another at the same time: the two replays share nothing but the log, which both read, and
+ * each keeps one core busy.
  */
 import { openEventStore } from '@ledger/eventstore';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AuditProjector } from './audit-projector';
 import { AuditReadModel } from './audit-read-model';
-import type { AuditRebuildRequest, AuditRebuildMessage } from './audit-rebuild-thread';
+import type { RebuildMessage } from '../rebuild-thread';
+import type { AuditRebuildRequest } from './audit-rebuild-thread';
 
 const port = parentPort!;
 const request = workerData as AuditRebuildRequest;
-const send = (message: AuditRebuildMessage) => port.postMessage(message);
+const send = (message: RebuildMessage) => port.postMessage(message);
 
 async function rebuild(): Promise<number> {
   const store = await openEventStore({ url: request.storeUrl, dataDir: request.dataDir });

@@ -99,7 +99,7 @@ export const projectionCommands: CliCommand[] = [
         const printers = new Map<string, ReturnType<typeof progressPrinter>>();
         const printer = (part: string) => printers.get(part) ?? printers.set(part, progressPrinter(io, part)).get(part)!;
         await rebuildProjections({
-          store, dataDir, storeUrl: url,
+          dataDir, storeUrl: url,
           scim: !only || only.includes(SCIM),
           audit: !only || only.includes('audit') ? auditNames : only.filter((n) => auditNames.includes(n)),
           onProgress: (part, position, head) => printer(part).update(position, head),

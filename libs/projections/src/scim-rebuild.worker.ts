@@ -5,9 +5,8 @@
  */
 import { openEventStore } from '@ledger/eventstore';
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
 import { ReadModelProjector } from './projector';
-import type { RebuildMessage } from './rebuild-thread';
+import { runJobInWorker } from './rebuild-thread';
 import { ScimReadModel } from './scim-read-model';
 
 export interface ScimRebuildRequest {
@@ -15,22 +14,13 @@ export interface ScimRebuildRequest {
   dataDir: string;
 }
 
-const port = parentPort!;
-const request = workerData as ScimRebuildRequest;
-const send = (message: RebuildMessage) => port.postMessage(message);
-
-async function rebuild(): Promise<number> {
+runJobInWorker<ScimRebuildRequest, number>(async (request, progress) => {
   const store = await openEventStore({ url: request.storeUrl, dataDir: request.dataDir });
   const readModel = new ScimReadModel(join(request.dataDir, 'read-model.sqlite'));
   try {
-    return await new ReadModelProjector(store, readModel).rebuild((position, head) => send({ progress: { position: position.toString(), head: head.toString() } }));
+    return await new ReadModelProjector(store, readModel).rebuild(progress);
   } finally {
     readModel.close();
     await store.close();
   }
-}
-
-rebuild().then(
-  (events) => send({ done: { events } }),
-  (error: Error) => send({ failed: { message: error.message } }),
-);
+});

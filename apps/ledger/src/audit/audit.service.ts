@@ -2,7 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { streams } from '@ledger/domain';
 import type { EventStore, RecordedEvent } from '@ledger/eventstore';
 import {
-  attributeHistoryOf,
+  attributeHistoryPage,
   AuditProjector,
   AuditReadModel,
   sourceOfEntry,
@@ -236,18 +236,23 @@ export class AuditService {
 
   /** Every value an attribute (or all attributes) took, newest first, with the event that set it. */
   async attributeHistory(tenant: string, userId: string, query: { attribute?: string; cursor?: bigint; count: number }) {
-    await this.requireHistory(streams.user(tenant, userId), 'User', userId);
-    // From the user's own stream, as its state at an instant is.
-    const events = await this.store.readStream(streams.user(tenant, userId));
-    const entries = attributeHistoryOf(events, { attribute: query.attribute, before: query.cursor, limit: query.count });
+    const streamId = streams.user(tenant, userId);
+    await this.requireHistory(streamId, 'User', userId);
+    // From the user's own stream, as its state at an instant is, read from the newest end. The
+    // cursor is a log position; the changes index says which revision of this stream holds it,
+    // so a later page starts there. A cursor it does not know (yet) is honoured by position.
+    const cursorAt = query.cursor === undefined ? null : this.model.changes.source(query.cursor);
+    const startRevision = cursorAt?.streamId === streamId ? cursorAt.revision - 1 : undefined;
+    const { entries, more } = await attributeHistoryPage(
+      (fromRevision, maxCount) => this.store.readStream(streamId, { direction: 'backwards', fromRevision, maxCount }),
+      { attribute: query.attribute, before: query.cursor, limit: query.count, startRevision },
+    );
     const last = entries[entries.length - 1];
-    // A full page has a next one only if something older is left: no cursor to an empty page.
-    const more = entries.length >= query.count && last
-      && attributeHistoryOf(events, { attribute: query.attribute, before: last.position, limit: 1 }).length > 0;
     return {
       id: userId,
       itemsPerPage: entries.length,
-      nextCursor: more ? last.position.toString() : null,
+      // A full page has a next one only if something older is left: no cursor to an empty page.
+      nextCursor: more && last ? last.position.toString() : null,
       Resources: entries.map(({ position: _position, ...entry }) => entry),
     };
   }

@@ -289,6 +289,50 @@ export function attributeHistoryOf(
   return entries;
 }
 
+/** Reads a stream backwards: up to `maxCount` events from `fromRevision` (undefined: the newest) down, newest first. */
+export type BackwardsReader = (fromRevision: number | undefined, maxCount: number) => Promise<readonly RecordedEvent[]>;
+
+export interface AttributeHistoryPage {
+  entries: Array<AttributeHistoryEntry & { position: bigint }>;
+  /** Whether an older entry exists: a next page would not be empty. */
+  more: boolean;
+}
+
+const FIRST_CHUNK = 64;
+const LARGEST_CHUNK = 4096;
+
+/**
+ * One page of attributeHistoryOf, read from the newest end of the stream in growing chunks until
+ * the page is full and one older entry (or the stream's first event) settles whether more
+ * exist: a page costs about what it shows, not the whole stream of a user an IdP patches every
+ * minute. `startRevision` is where the page's cursor points (the revision just older than
+ * `before`, when known); without it the read starts at the newest event and skips what `before`
+ * excludes. The entries equal attributeHistoryOf over the whole stream, since each event's
+ * entries depend on that event alone.
+ */
+export async function attributeHistoryPage(
+  read: BackwardsReader, options: { attribute?: string; before?: bigint; limit: number; startRevision?: number },
+): Promise<AttributeHistoryPage> {
+  if (options.startRevision !== undefined && options.startRevision < 0) return { entries: [], more: false };
+  const newestFirst: RecordedEvent[] = [];
+  let from = options.startRevision;
+  let chunk = FIRST_CHUNK;
+  for (;;) {
+    const batch = await read(from, chunk);
+    newestFirst.push(...batch);
+    const oldest = batch[batch.length - 1];
+    const atStart = batch.length < chunk || oldest === undefined || oldest.revision === 0;
+    const events = [...newestFirst].reverse();
+    const entries = attributeHistoryOf(events, options);
+    const last = entries[entries.length - 1];
+    const older = entries.length >= options.limit && last !== undefined
+      && attributeHistoryOf(events, { attribute: options.attribute, before: last.position, limit: 1 }).length > 0;
+    if (older || atStart) return { entries, more: older };
+    from = oldest.revision - 1;
+    chunk = Math.min(chunk * 2, LARGEST_CHUNK);
+  }
+}
+
 /** What one event set ({attribute: value}; null when it changed no attribute) and removed. */
 function recordOf(changes: readonly AttributeChange[]): { set: Record<string, unknown> | null; removed: string[] } {
   const set: Record<string, unknown> = {};

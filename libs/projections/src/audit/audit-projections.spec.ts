@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/eventstore';
 import { ENTERPRISE } from '@ledger/testing';
-import { attributeChanges, attributeHistoryOf } from './attribute-history.projection';
+import { attributeChanges, attributeHistoryOf, attributeHistoryPage, type BackwardsReader } from './attribute-history.projection';
 import { changeEntry } from './changes-index.projection';
 import { membershipChanges } from './membership-intervals.projection';
 import { userActivityChanges } from './user-activity.projection';
@@ -63,6 +63,68 @@ describe('audit projections (pure)', () => {
     expect(page.map((e) => e.attribute)).toEqual(['active', `${ENTERPRISE}:department`, 'title']);
     expect(attributeHistoryOf(stream, { before: page[page.length - 1]!.position, limit: 1 }).map((e) => e.value)).toEqual(['alice.smith']);
     expect(attributeHistoryOf(stream, { before: provisioned.position, limit: 10 })).toEqual([]);
+  });
+
+  describe('a page of attribute history read from the newest end', () => {
+    // A user an IdP patches often: title on every event, department on every 50th, so pages of one
+    // attribute end far back in the stream and in the middle of chunks.
+    const noisy: RecordedEvent[] = [recorded('user-acme:u2', 0, 'UserProvisioned', { userId: 'u2', userName: 'bob', externalId: null, active: true, attributes: { title: 'T0' } }, T(0))];
+    for (let revision = 1; revision <= 1200; revision++) {
+      const changed: Record<string, unknown> = { title: `T${revision}` };
+      if (revision % 50 === 0) changed[`${ENTERPRISE}:department`] = `D${revision}`;
+      noisy.push(recorded('user-acme:u2', revision, 'UserAttributesChanged', { userId: 'u2', changed, removed: [] }, T(revision % 60)));
+    }
+    let read = 0;
+    const backwards: BackwardsReader = async (fromRevision, maxCount) => {
+      const start = Math.min(fromRevision ?? noisy.length - 1, noisy.length - 1);
+      const batch = noisy.slice(Math.max(0, start - maxCount + 1), start + 1).reverse();
+      read += batch.length;
+      return batch;
+    };
+    // Pages the way the API does: the cursor is the last entry's position; its revision is where the next read starts.
+    async function everyPage(options: { attribute?: string; limit: number; knownRevision: boolean }) {
+      const pages: Array<{ entries: string[]; more: boolean }> = [];
+      let before: bigint | undefined;
+      for (;;) {
+        const cursorEvent = before === undefined ? undefined : noisy.find((e) => e.position === before)!;
+        const startRevision = options.knownRevision && cursorEvent ? cursorEvent.revision - 1 : undefined;
+        const page = await attributeHistoryPage(backwards, { attribute: options.attribute, before, limit: options.limit, startRevision });
+        pages.push({ entries: page.entries.map((e) => `${e.attribute}=${String(e.value)}@${e.position}`), more: page.more });
+        if (!page.more) return pages;
+        before = page.entries[page.entries.length - 1]!.position;
+      }
+    }
+
+    it.each([
+      { attribute: undefined, limit: 7 },
+      { attribute: `${ENTERPRISE}:DEPARTMENT`, limit: 5 },
+      { attribute: 'title', limit: 100 },
+    ])('gives the pages of the whole-stream fold, whatever the chunking (attribute $attribute, $limit a page)', async ({ attribute, limit }) => {
+      const expected = attributeHistoryOf(noisy, { attribute, limit: Number.MAX_SAFE_INTEGER }).map((e) => `${e.attribute}=${String(e.value)}@${e.position}`);
+      for (const knownRevision of [true, false]) {
+        const pages = await everyPage({ attribute, limit, knownRevision });
+        expect(pages.flatMap((p) => p.entries)).toEqual(expected);
+        // Only the last page says there is no more, and no page after a "more" is empty.
+        expect(pages.map((p) => p.more)).toEqual([...pages.slice(1).map(() => true), false]);
+        expect(pages.every((p) => p.entries.length > 0)).toBe(true);
+      }
+    });
+
+    it('reads about what a page shows, not the whole stream', async () => {
+      read = 0;
+      const first = await attributeHistoryPage(backwards, { limit: 10 });
+      expect(first.entries).toHaveLength(10);
+      expect(first.more).toBe(true);
+      expect(read).toBeLessThanOrEqual(64);
+      // A cursor deep in the stream starts the read at its revision.
+      read = 0;
+      const deep = noisy[300]!;
+      const page = await attributeHistoryPage(backwards, { before: deep.position, startRevision: deep.revision - 1, limit: 10 });
+      expect(page.entries[0]!.source.revision).toBe(299);
+      expect(read).toBeLessThanOrEqual(64);
+      // A cursor past the first event leaves nothing.
+      expect(await attributeHistoryPage(backwards, { before: noisy[0]!.position, startRevision: -1, limit: 10 })).toEqual({ entries: [], more: false });
+    });
   });
 
   it('membership closes every interval of a deleted user and of a deleted group', () => {

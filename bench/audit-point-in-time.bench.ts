@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { ENTERPRISE } from '@ledger/testing';
 import { SqliteEventStore, type NewEvent } from '@ledger/eventstore';
 import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel, rebuildProjections } from '@ledger/projections';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService } from '../apps/ledger/src/audit/audit.service';
@@ -275,7 +275,10 @@ async function main(): Promise<void> {
   const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(__dirname, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const scale = process.env.AUDIT_BENCH_USERS || process.env.AUDIT_BENCH_EVENTS ? `-${USERS}u-${events}e` : '';
-  const file = join(resultsDir, `audit-point-in-time${scale}-${new Date().toISOString().slice(0, 10)}.json`);
+  const now = new Date().toISOString();
+  // A second run on the same day gets the time in its name rather than overwriting the first's figures.
+  let file = join(resultsDir, `audit-point-in-time${scale}-${now.slice(0, 10)}.json`);
+  if (existsSync(file)) file = file.replace(/\.json$/, `-${now.slice(11, 16).replace(':', '')}.json`);
   writeFileSync(file, JSON.stringify({
     benchmark: 'audit-point-in-time', at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, loadAverage: loadavg().map((l) => round(l, 2)) },

@@ -218,9 +218,11 @@ export class LifecycleProcessManager {
   private remember(tenant: string, outcome: CaseOutcome, source: CaseSource): void {
     const state = outcome.state;
     if (state.status === 'absent') return;
-    const closedByThis = outcome.events.some((e) => e.type === 'SlaCaseCompleted' || e.type === 'SlaCaseCancelled');
-    const projected = this.sla.caseRow(tenant, state.caseId);
-    const open = state.status === 'open' || (!closedByThis && (projected === null || projected.status === 'open'));
+    // The projection is only asked about a case that looks closed, not on every decision on an open one.
+    const open = state.status === 'open' || (
+      !outcome.events.some((e) => e.type === 'SlaCaseCompleted' || e.type === 'SlaCaseCancelled')
+      && (this.sla.caseRow(tenant, state.caseId)?.status ?? 'open') === 'open'
+    );
     this.sla.markCase(tenant, state.kind, state.userId, state.caseId, open);
     // Targets acknowledge the event they acted on: any event that moved a leaver case stands for it.
     if (state.kind === 'leaver' && source.type !== 'TargetAcknowledged') this.sla.addCaseSource(tenant, source.eventId, state.caseId);

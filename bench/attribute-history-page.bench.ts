@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     const whole = async () => attributeHistoryOf(await store.readStream(stream), { limit: PAGE });
     const fromNewest = async () =>
       attributeHistoryPage((fromRevision, maxCount) => store.readStream(stream, { direction: 'backwards', fromRevision, maxCount }), { limit: PAGE });
-    const [a, b] = [await whole(), (await fromNewest()).entries];
-    if (JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) !== JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))) {
+    const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    if (json(await whole()) !== json((await fromNewest()).entries)) {
       throw new Error('the two reads disagree on the first page');
     }
     const before = await median(whole);

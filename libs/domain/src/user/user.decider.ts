@@ -204,8 +204,10 @@ export function applyAttributeChanges(attributes: UserAttributes, changed: Recor
 function splitExtensionKey(key: string): { urn: string; attribute: string } | null {
   if (!key.startsWith(EXTENSION_PREFIX)) return null;
   const last = key.lastIndexOf(':');
-  const urn = key.slice(0, last);
-  // An extension attribute key has the schema urn (which itself has colons) before the last colon.
-  if (urn.split(':').length < 4) return null;
-  return { urn, attribute: key.slice(last + 1) };
+  // An extension attribute key has the schema urn (which itself has colons) before the last
+  // colon: at least three of them. Counted, not split: this runs for every key of every PATCH.
+  let colons = 0;
+  for (let at = key.indexOf(':'); at >= 0 && at < last && colons < 3; at = key.indexOf(':', at + 1)) colons++;
+  if (colons < 3) return null;
+  return { urn: key.slice(0, last), attribute: key.slice(last + 1) };
 }

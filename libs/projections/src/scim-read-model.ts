@@ -390,13 +390,18 @@ export class ScimReadModel {
     switch (event.type) {
       case 'UserDeleted':
         this.stmts.removeMemberEverywhere.run(tenantId, event.data.userId);
-        if (current) users.set(key, { ...current, deleted: true, updatedAt: event.data.at, revision: event.revision });
+        if (current) {
+          current.deleted = true;
+          current.updatedAt = event.data.at;
+          current.revision = event.revision;
+        }
         return;
       case 'UserRecreateRefused':
-        if (current) users.set(key, { ...current, revision: event.revision });
+        if (current) current.revision = event.revision;
         return;
     }
-    if (current) users.set(key, { ...changedRow(current, event), deleted: current.deleted });
+    // The rows are the rebuild's own: changed in place, not copied per event.
+    if (current) changeRow(current, event);
   }
 
   private applyGroup(tenantId: string, event: RecordedEvent & GroupEvent): void {
@@ -561,29 +566,36 @@ type StateChange = Exclude<UserEvent, { type: 'UserProvisioned' | 'UserDeleted' 
 
 /** A user row after an event that changes its state: a new version. */
 function changedRow(current: UserRow, event: RecordedEvent & StateChange): UserRow {
-  const next = { ...current, updatedAt: event.data.at, version: current.version + 1, revision: event.revision };
+  return changeRow({ ...current }, event);
+}
+
+/** changedRow on the row itself; its attributes object is replaced, never changed. */
+function changeRow<Row extends UserRow>(row: Row, event: RecordedEvent & StateChange): Row {
+  row.updatedAt = event.data.at;
+  row.version += 1;
+  row.revision = event.revision;
   switch (event.type) {
     case 'UserRenamed':
-      next.userName = event.data.to;
+      row.userName = event.data.to;
       break;
     case 'UserExternalIdChanged':
-      next.externalId = event.data.to;
+      row.externalId = event.data.to;
       break;
     case 'UserAttributesChanged':
-      next.attributes = applyAttributeChanges(current.attributes, event.data.changed, event.data.removed);
+      row.attributes = applyAttributeChanges(row.attributes, event.data.changed, event.data.removed);
       break;
     case 'UserDeactivated':
-      next.active = false;
+      row.active = false;
       break;
     case 'UserReactivated':
-      next.active = true;
+      row.active = true;
       break;
     default: {
       const exhaustive: never = event;
       throw new Error(`unknown user event ${(exhaustive as RecordedEvent).type}`);
     }
   }
-  return next;
+  return row;
 }
 
 function userParams(user: UserRow, deleted: boolean): Record<string, string | number | null> {

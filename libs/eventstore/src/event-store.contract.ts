@@ -228,6 +228,29 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Cont
           else expect([e.prevHash, e.hash]).toEqual([all[i]!.prevHash, all[i]!.hash]);
         }
       });
+
+      it('reads only the metadata fields a replay asks for, the rest of each event unchanged', async () => {
+        const start = await sut.headPosition();
+        const stream = uniqueStream();
+        await sut.append(stream, [
+          anEvent('plain', { n: 1 }, { tenant: 'acme', causationId: null, requestId: null }),
+          anEvent('caused', { n: 2, nested: { a: [1, 'x'] } }, { tenant: 'globex', causationId: 'req-9', idp: 'okta', requestId: 'r"q\\1' }),
+        ], 'no_stream');
+        const all = await sut.readAll({ after: start, maxCount: 100 });
+        for (const hashes of [true, false]) {
+          const narrow = await sut.readAll({ after: start, maxCount: 100, hashes, metadataFields: ['tenant', 'causationId', 'requestId'] });
+          const withoutMetadata = (events: RecordedEvent[]) => events.map(({ metadata: _m, prevHash: _p, hash: _h, ...rest }) => rest);
+          expect(withoutMetadata(narrow)).toEqual(withoutMetadata(all));
+          for (const [i, e] of narrow.entries()) {
+            const full = all[i]!.metadata;
+            expect(e.metadata.tenant).toBe(full.tenant);
+            expect([e.metadata.causationId ?? null, e.metadata.requestId ?? null]).toEqual([full.causationId ?? null, full.requestId ?? null]);
+            if (hashes) expect([e.prevHash, e.hash]).toEqual([all[i]!.prevHash, all[i]!.hash]);
+          }
+        }
+        const ours = (await sut.readAll({ after: start, maxCount: 100, metadataFields: ['tenant', 'requestId'] })).filter((e) => e.streamId === stream);
+        expect(ours.map((e) => [e.metadata.tenant, e.metadata.requestId ?? null])).toEqual([['acme', null], ['globex', 'r"q\\1']]);
+      });
     });
 
     describe('catch-up subscription', () => {

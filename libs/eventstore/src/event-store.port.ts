@@ -75,6 +75,13 @@ export interface ReadAllOptions {
    * them; on the SQLite log that is a sixth less to read. Default true.
    */
   hashes?: boolean;
+  /**
+   * Only these metadata fields, for a replay that reads few of them: a store may leave the
+   * others out of `metadata`, and a field that is null may come back absent. On the SQLite log
+   * it spares parsing every event's metadata (the SCIM read model needs only `tenant`).
+   * Default: all of it.
+   */
+  metadataFields?: ReadonlyArray<keyof RecordedMetadata>;
 }
 
 export type BatchHandler = (events: RecordedEvent[]) => Promise<void> | void;

@@ -1,5 +1,5 @@
 import type { EventStore, Subscription } from '@ledger/eventstore';
-import type { ScimReadModel } from './scim-read-model';
+import { SCIM_METADATA_FIELDS, type ScimReadModel } from './scim-read-model';
 
 /** Keeps the read model following the log; writers wait on it for read-your-writes. */
 export class ReadModelProjector {
@@ -46,7 +46,7 @@ export class ReadModelProjector {
       let after = 0n;
       let count = 0;
       for (;;) {
-        const batch = await this.store.readAll({ after, maxCount: 10_000, hashes: false });
+        const batch = await this.store.readAll({ after, maxCount: 10_000, hashes: false, metadataFields: SCIM_METADATA_FIELDS });
         if (batch.length === 0) break;
         this.readModel.apply(batch);
         count += batch.length;

@@ -17,6 +17,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  RecordedMetadata,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
@@ -62,6 +63,8 @@ type EventRow = [
 ];
 const EVENT_COLUMNS_WITHOUT_HASHES = 'position, event_id, stream_id, revision, type, schema_version, data, metadata';
 const EVENT_COLUMNS = `${EVENT_COLUMNS_WITHOUT_HASHES}, prev_hash, hash`;
+/** A metadata field name, as written into the SQL of a narrow read. */
+const METADATA_FIELD = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /**
  * The embedded default store. Appends go to a writer thread that commits whatever queued up
@@ -90,6 +93,8 @@ export class SqliteEventStore implements EventStore {
   private workerFailure: Error | null = null;
   private drained: Array<() => void> = [];
   private readonly subscriptions = new Set<Subscription>();
+  /** readAll statements with metadataFields, by fields asked for. */
+  private readonly narrowReads = new Map<string, Database.Statement<[number, number], unknown[]>>();
 
   private readonly stmt: {
     readForwards: Database.Statement<[string, number, number], EventRow>;
@@ -190,8 +195,41 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = Number(options.after ?? 0n);
+    const maxCount = options.maxCount ?? 1000;
+    if (options.metadataFields) return this.readAllNarrow(options.metadataFields, options.hashes !== false, after, maxCount);
     const statement = options.hashes === false ? this.stmt.readAllWithoutHashes : this.stmt.readAll;
-    return statement.all(Number(options.after ?? 0n), options.maxCount ?? 1000).map(toRecorded);
+    return statement.all(after, maxCount).map(toRecorded);
+  }
+
+  /** readAll with SQLite picking the metadata fields asked for out of the JSON: one column each. */
+  private readAllNarrow(fields: ReadonlyArray<keyof RecordedMetadata>, hashes: boolean, after: number, maxCount: number): RecordedEvent[] {
+    const key = `${hashes}:${fields.join(',')}`;
+    let statement = this.narrowReads.get(key);
+    if (!statement) {
+      for (const field of fields) if (!METADATA_FIELD.test(field)) throw new RangeError(`not a metadata field: ${JSON.stringify(field)}`);
+      const picked = fields.map((field) => `metadata ->> '${field}'`).join(', ');
+      const columns = `position, event_id, stream_id, revision, type, schema_version, data${picked ? `, ${picked}` : ''}${hashes ? ', prev_hash, hash' : ''}`;
+      statement = this.db.prepare<[number, number], unknown[]>(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`).raw(true);
+      this.narrowReads.set(key, statement);
+    }
+    const hashAt = 7 + fields.length;
+    return statement.all(after, maxCount).map((row) => {
+      const metadata: Record<string, unknown> = {};
+      for (let i = 0; i < fields.length; i++) if (row[7 + i] !== null) metadata[fields[i]!] = row[7 + i];
+      return {
+        id: row[1] as string,
+        streamId: row[2] as string,
+        revision: row[3] as number,
+        position: BigInt(row[0] as number),
+        type: row[4] as string,
+        schemaVersion: row[5] as number,
+        data: JSON.parse(row[6] as string),
+        metadata: metadata as unknown as RecordedMetadata,
+        prevHash: hashes ? (row[hashAt] as string) : '',
+        hash: hashes ? (row[hashAt + 1] as string) : '',
+      };
+    });
   }
 
   async headPosition(): Promise<bigint> {

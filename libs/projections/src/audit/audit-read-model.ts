@@ -280,6 +280,10 @@ function open(paths: Paths, modes: Record<'main' | 'changes', Mode>): Storage {
 }
 
 function configure(db: Database.Database, schema: Schema, mode: Mode): void {
+  // Before the journal mode: switching a file to WAL syncs it first unless told not to, and a
+  // file just rebuilt (written with synchronous = OFF) is then flushed whole, 0.3 s for the
+  // 357 MB changes index of 1 M events, on every swap and on the service's first open.
+  db.pragma(`${schema}.synchronous = OFF`);
   if (mode === 'live') {
     db.pragma(`${schema}.journal_mode = WAL`);
   } else {
@@ -287,7 +291,6 @@ function configure(db: Database.Database, schema: Schema, mode: Mode): void {
     db.pragma(`${schema}.journal_mode = OFF`);
     db.pragma(`${schema}.locking_mode = EXCLUSIVE`);
   }
-  db.pragma(`${schema}.synchronous = OFF`);
   // Projection writes land on pages all over the indexes; a 2 MB default cache turns a rebuild into page
   // churn. The live model keeps 32 MB per file: it is one of several caches in a long-running service.
   db.pragma(`${schema}.cache_size = ${mode === 'live' ? -32768 : -524288}`);

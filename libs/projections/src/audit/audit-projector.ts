@@ -22,6 +22,14 @@ export interface AuditProjectorOptions {
 }
 
 /** Keeps the audit read models following the log (a catch-up subscription) and rebuilds them. */
+/**
+ * Events per read of an audit replay. A batch lives until it is applied, so every scavenge of
+ * the young generation copies it: 2,500 took 8-18% less CPU than 10,000 in three rounds of the
+ * audit replay of 1.05 M events (bench/rebuild-parts.ts). Its rows go to journal-less files, so
+ * more transactions cost next to nothing; the SCIM read model (WAL) keeps larger batches.
+ */
+const REPLAY_BATCH = 2_500;
+
 export class AuditProjector {
   private subscription: Subscription | null = null;
   private failure: Error | null = null;
@@ -105,7 +113,7 @@ export class AuditProjector {
       let after = rebuild.after;
       let count = 0;
       for (;;) {
-        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? 10_000, hashes: false });
+        const batch = await this.store.readAll({ after, maxCount: options.batchSize ?? REPLAY_BATCH, hashes: false });
         if (batch.length === 0) break;
         rebuild.apply(batch);
         count += batch.length;

@@ -157,12 +157,11 @@ export class AttributeHistoryProjection implements AuditProjection {
   }
 
   apply(event: RecordedEvent): void {
-    if (!IDENTIFIER_EVENTS.has(event.type)) return;
-    const changes = attributeChanges(event);
+    const changes = identifierChangesOf(event);
     if (changes.length === 0) return;
     const at = timeOf(event);
     const position = event.position;
-    for (const change of identifierChanges(changes)) {
+    for (const change of changes) {
       if (change.kind === 'userDeleted') {
         this.stmts.closeAllIdentifiers.run({ tenant: change.tenant, userId: change.userId, at, position });
         continue;
@@ -197,14 +196,13 @@ export class AttributeHistoryProjection implements AuditProjection {
     };
     return {
       apply(event) {
-        if (!IDENTIFIER_EVENTS.has(event.type)) return;
-        const changes = attributeChanges(event);
+        const changes = identifierChangesOf(event);
         if (changes.length === 0) return;
         const at = timeOf(event);
         const position = event.position;
         const { tenant, userId } = changes[0]!;
         const key = `${tenant}\u0000${userId}`;
-        for (const change of identifierChanges(changes)) {
+        for (const change of changes) {
           if (change.kind === 'userDeleted') {
             close(key, null, at, position, 'deleted');
             continue;
@@ -257,8 +255,30 @@ type IdentifierEvent = Extract<AttributeChange, { kind: 'identifier' | 'userDele
 /** The user events that can move an identifier interval; the others are skipped unread. */
 const IDENTIFIER_EVENTS: ReadonlySet<string> = new Set(['UserProvisioned', 'UserRenamed', 'UserExternalIdChanged', 'UserDeleted'] satisfies Array<UserEvent['type']>);
 
-function identifierChanges(changes: readonly AttributeChange[]): IdentifierEvent[] {
-  return changes.filter((change): change is IdentifierEvent => change.kind === 'identifier' || change.kind === 'userDeleted');
+/**
+ * Pure: the identifier changes of attributeChanges(event), in its order, without building the
+ * others: a replay would otherwise flatten every provisioned user's attributes to drop them.
+ */
+export function identifierChangesOf(event: RecordedEvent): IdentifierEvent[] {
+  if (!IDENTIFIER_EVENTS.has(event.type) || streamCategory(event.streamId) !== 'user') return [];
+  const tenant = event.metadata.tenant;
+  const e = event as unknown as UserEvent;
+  const userId = e.data.userId;
+  switch (e.type) {
+    case 'UserProvisioned': {
+      const changes: IdentifierEvent[] = [{ kind: 'identifier', tenant, userId, identifier: 'userName', value: e.data.userName, first: true }];
+      if (e.data.externalId !== null) changes.push({ kind: 'identifier', tenant, userId, identifier: 'externalId', value: e.data.externalId, first: true });
+      return changes;
+    }
+    case 'UserRenamed':
+      return [{ kind: 'identifier', tenant, userId, identifier: 'userName', value: e.data.to }];
+    case 'UserExternalIdChanged':
+      return [{ kind: 'identifier', tenant, userId, identifier: 'externalId', value: e.data.to }];
+    case 'UserDeleted':
+      return [{ kind: 'userDeleted', tenant, userId }];
+    default:
+      return [];
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/eventstore';
 import { ENTERPRISE } from '@ledger/testing';
-import { attributeChanges, attributeHistoryOf, attributeHistoryPage, type BackwardsReader } from './attribute-history.projection';
+import { attributeChanges, attributeHistoryOf, attributeHistoryPage, identifierChangesOf, type BackwardsReader } from './attribute-history.projection';
 import { changeEntry } from './changes-index.projection';
 import { membershipChanges } from './membership-intervals.projection';
 import { userActivityChanges } from './user-activity.projection';
@@ -40,6 +40,21 @@ describe('audit projections (pure)', () => {
       { kind: 'set', tenant: 'acme', userId: 'u1', attribute: `${ENTERPRISE}:department`, value: 'Finance' },
       { kind: 'identifier', tenant: 'acme', userId: 'u1', identifier: 'userName', value: 'alice', first: true },
     ]));
+  });
+
+  it('identifier intervals move on exactly the identifier changes attribute history sees, in the same order', () => {
+    const others = [
+      recorded('user-acme:u2', 0, 'UserProvisioned', { userId: 'u2', userName: 'bob', externalId: null, active: true, attributes: {} }, T(1)),
+      recorded('user-acme:u2', 1, 'UserExternalIdChanged', { userId: 'u2', from: null, to: 'x2' }, T(2)),
+      recorded('user-acme:u2', 2, 'UserExternalIdChanged', { userId: 'u2', from: 'x2', to: null }, T(3)),
+      recorded('user-acme:u2', 3, 'UserRecreateRefused', { userId: 'u2' }, T(4)),
+      recorded(G, 0, 'GroupCreated', { groupId: 'g1', displayName: 'g', externalId: null, members: [] }, T(5)),
+      recorded('thing-acme:u3', 0, 'UserRenamed', { userId: 'u3', from: 'a', to: 'b' }, T(6)),
+    ];
+    const identifierPart = (event: RecordedEvent) => attributeChanges(event).filter((c) => c.kind === 'identifier' || c.kind === 'userDeleted');
+    for (const event of [...stream, ...others]) expect([event.type, identifierChangesOf(event)]).toEqual([event.type, identifierPart(event)]);
+    expect(identifierChangesOf(others[0]!)).toHaveLength(1);
+    expect(identifierChangesOf(deleted)).toEqual([{ kind: 'userDeleted', tenant: 'acme', userId: 'u1' }]);
   });
 
   it("attribute history comes from the user's stream, newest first, with the event that set or removed each value", () => {

@@ -111,8 +111,8 @@ export interface RequestRow {
 
 /**
  * The only metadata field the read model reads (the tenant of each event): a rebuild reads no
- * other, which spares parsing every event's metadata. A new one read in applyOne goes here too;
- * the rebuild-against-live test fails without it.
+ * other, which spares parsing every event's metadata. A field applyOne starts to read goes here
+ * too, or a rebuild sees it undefined (the rebuild-against-live int test is there to notice).
  */
 export const SCIM_METADATA_FIELDS = ['tenant'] as const satisfies ReadonlyArray<keyof RecordedMetadata>;
 

@@ -213,22 +213,10 @@ export class SqliteEventStore implements EventStore {
       statement = this.db.prepare<[number, number], unknown[]>(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`).raw(true);
       this.narrowReads.set(key, statement);
     }
-    const hashAt = 7 + fields.length;
     return statement.all(after, maxCount).map((row) => {
       const metadata: Record<string, unknown> = {};
       for (let i = 0; i < fields.length; i++) if (row[7 + i] !== null) metadata[fields[i]!] = row[7 + i];
-      return {
-        id: row[1] as string,
-        streamId: row[2] as string,
-        revision: row[3] as number,
-        position: BigInt(row[0] as number),
-        type: row[4] as string,
-        schemaVersion: row[5] as number,
-        data: JSON.parse(row[6] as string),
-        metadata: metadata as unknown as RecordedMetadata,
-        prevHash: hashes ? (row[hashAt] as string) : '',
-        hash: hashes ? (row[hashAt + 1] as string) : '',
-      };
+      return recorded(row, metadata as unknown as RecordedMetadata, 7 + fields.length);
     });
   }
 
@@ -344,19 +332,23 @@ function toError(error: Extract<WriteOutcome, { error: unknown }>['error']): Err
   }
 }
 
-
 function toRecorded(row: EventRow): RecordedEvent {
+  return recorded(row, JSON.parse(row[7]), 8);
+}
+
+/** A row whose first seven columns are EVENT_COLUMNS' and whose hashes, if read, start at `hashAt`. */
+function recorded(row: readonly unknown[], metadata: RecordedMetadata, hashAt: number): RecordedEvent {
   return {
-    id: row[1],
-    streamId: row[2],
-    revision: row[3],
-    position: BigInt(row[0]),
-    type: row[4],
-    schemaVersion: row[5],
-    data: JSON.parse(row[6]),
-    metadata: JSON.parse(row[7]),
+    id: row[1] as string,
+    streamId: row[2] as string,
+    revision: row[3] as number,
+    position: BigInt(row[0] as number),
+    type: row[4] as string,
+    schemaVersion: row[5] as number,
+    data: JSON.parse(row[6] as string),
+    metadata,
     // Absent when read without hashes.
-    prevHash: row[8] ?? '',
-    hash: row[9] ?? '',
+    prevHash: (row[hashAt] as string | undefined) ?? '',
+    hash: (row[hashAt + 1] as string | undefined) ?? '',
   };
 }

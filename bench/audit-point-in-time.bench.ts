@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { AuditService } from '../apps/ledger/src/audit/audit.service';
 import { startLedger } from '../apps/ledger/src/bootstrap';
 import { loadConfig } from '../apps/ledger/src/config/config';
+import { probeMs, stolenSeconds } from './lib/machine-speed';
 import { percentile, printTable, round } from './lib/stats';
 
 const USERS = Number(process.env.AUDIT_BENCH_USERS ?? 10_000);
@@ -239,6 +240,8 @@ async function main(): Promise<void> {
   // Every projection from zero as `scim-ledger projections rebuild` runs it: the SCIM read model
   // and the audit models replayed on a thread each, the changes index copied by SQL on a third.
   const parts = new Map<string, { events: number; seconds: number }>();
+  const probe = probeMs();
+  const stolenBefore = stolenSeconds();
   cpu = process.cpuUsage();
   started = performance.now();
   await rebuildProjections({
@@ -247,6 +250,8 @@ async function main(): Promise<void> {
   });
   const parallelSeconds = (performance.now() - started) / 1000;
   const parallelCpu = cpuSeconds(process.cpuUsage(cpu));
+  const stolenAfter = stolenSeconds();
+  const stolen = stolenBefore === null || stolenAfter === null ? null : round(stolenAfter - stolenBefore, 2);
   const parallelAudit = auditCount;
 
   const sizeMb = (file: string) => round(statSync(join(dir, file)).size / 1e6, 1);
@@ -266,6 +271,7 @@ async function main(): Promise<void> {
   ];
   for (const [part, { events: count, seconds }] of parts) console.log(`  projections rebuild part ${part}: ${count} events, ${round(seconds, 1)} s from the start`);
   console.log(`\nload average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores (figures are wall-clock; 'events per cpu-s' is this process's own CPU)`);
+  console.log(`machine speed: fixed CPU probe ${round(probe, 0)} ms just before the full rebuild (lower is faster; compare runs); CPU time stolen by the hypervisor during it: ${stolen ?? 'unknown'} s`);
   console.log(`log: ${events} events (${USERS} users, ${GROUPS} groups), generated in ${round(generateSeconds, 1)} s; events.sqlite ${sizeMb('events.sqlite')} MB, audit.sqlite ${sizeMb('audit.sqlite')} MB`);
   console.log(`answers: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   printTable(rows);
@@ -285,6 +291,7 @@ async function main(): Promise<void> {
     settings: { users: USERS, events, groups: GROUPS, samples: SAMPLES, httpSamples: HTTP_SAMPLES },
     targets: { 'point-in-time p99 ms': 5, 'rebuild events/s': 50_000 },
     pointInTime: rows, rebuilds, generateSeconds: round(generateSeconds, 1),
+    machineSpeed: { probeMs: round(probe, 0), stolenSecondsDuringFullRebuild: stolen },
   }, null, 2));
   console.log(`\nwritten ${file}`);
   if (!process.env.AUDIT_BENCH_DIR && process.env.AUDIT_BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });

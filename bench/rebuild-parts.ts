@@ -9,17 +9,21 @@
  *
  * scim and audit replay into the directory's read models, on this thread (add
  * `--max-semi-space-size=64` to see the young generation the rebuild threads get); read only
- * reads the whole log (HASHES=0: without the hash columns). Prints wall time, events/s and CPU.
+ * reads the whole log (HASHES=0: without the hash columns). Prints wall time, events/s and CPU,
+ * and how fast the machine was (bench/lib/machine-speed.ts).
  */
 import 'reflect-metadata';
 import { SqliteEventStore } from '@ledger/eventstore';
 import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
 import { join } from 'node:path';
+import { probeMs, stolenSeconds } from './lib/machine-speed';
 
 async function main(): Promise<void> {
   const dir = process.env.REBUILD_DIR;
   if (!dir) throw new Error('set REBUILD_DIR to a data directory with an events.sqlite');
   const part = process.env.PART ?? 'scim';
+  const probe = probeMs();
+  const stolenBefore = stolenSeconds();
   const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -49,7 +53,10 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  console.log(`${part}: ${events} events in ${seconds.toFixed(1)} s = ${Math.round(events / seconds)} events/s, cpu ${((used.user + used.system) / 1e6).toFixed(1)} s`);
+  const stolenAfter = stolenSeconds();
+  const stolen = stolenBefore === null || stolenAfter === null ? 'unknown' : (stolenAfter - stolenBefore).toFixed(2);
+  console.log(`${part}: ${events} events in ${seconds.toFixed(1)} s = ${Math.round(events / seconds)} events/s, cpu ${((used.user + used.system) / 1e6).toFixed(1)} s`
+    + ` (machine: probe ${Math.round(probe)} ms before, ${stolen} s stolen during)`);
 }
 
 void main().catch((error: Error) => {

@@ -326,6 +326,27 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     ]);
   });
 
+  it('a termination answered while the case projection is behind says the case is pending, not that there is none', async () => {
+    await h.admin('PUT', `/admin/tenants/${tenant}/sla-policy`, policy(3600));
+    const leaver = await employee();
+    const hr = { signalId: 'hr-while-behind', effectiveAt: new Date().toISOString() };
+    const runtime = h.ledger.app.get(SlaRuntime);
+    await runtime.projection.stop();
+    let signal: Awaited<ReturnType<typeof terminate>>;
+    try {
+      signal = await terminate(leaver.userName, hr);
+    } finally {
+      runtime.projection.start();
+    }
+    expect(signal.status).toBe(202);
+    expect(signal.body).toMatchObject({ recorded: true, case: null, casePending: true });
+    // Caught up, the same signal again names the case it opened.
+    const again = await terminate(leaver.userName, hr);
+    expect(again.body).toMatchObject({ recorded: false, casePending: false, case: { status: 'open' } });
+    const open = (await h.admin('GET', `/tenants/${tenant}/sla/cases?status=open`)).body.cases as Array<{ caseId: string; user: { id: string } }>;
+    expect(open.filter((c) => c.user.id === leaver.id).map((c) => c.caseId)).toEqual([again.body.case.caseId]);
+  });
+
   it('the CLI sets the example policy file, shows it, lists cases and prints the report as CSV', async () => {
     const cli = async (...argv: string[]) => {
       let out = '';

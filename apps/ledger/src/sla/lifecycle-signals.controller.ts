@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminExceptionFilter } from '../admin/admin-exception.filter';
 import { scimContext } from '../scim/scim-context';
 import { adminContext } from '../shared/http-context';
@@ -22,6 +22,10 @@ export class LifecycleSignalsController {
   @Post()
   @ApiOperation({ summary: 'Report a termination (HR): opens or joins the leaver SLA case. Bearer: the tenant SCIM token or the admin token' })
   @ApiBody({ schema: { type: 'object', example: { type: 'termination', userName: 'alice@example.com', effectiveAt: '2026-03-03T17:00:00Z', signalId: 'workday-7731', source: 'workday' } } })
+  @ApiAcceptedResponse({
+    description: 'The signal is recorded (`recorded: false` when this signalId was already). `case` is the leaver case it opened or joined, or null when none opens;'
+      + ' `casePending: true` means the case projection was still behind after 5 s: the case is not known yet and will appear in `GET /tenants/{tenant}/sla/cases`.',
+  })
   @HttpCode(202)
   async record(@Req() request: SignalRequest, @Param('tenant') tenant: string, @Body() body: unknown) {
     const context = request.signalCaller === 'admin' ? adminContext(request, tenant) : scimContext(request);

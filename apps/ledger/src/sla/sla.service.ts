@@ -101,7 +101,8 @@ export class SlaService {
       }, state),
     );
     const signal = outcome.state.status === 'recorded' ? outcome.state.signal : null;
-    await this.runtime.projection.waitFor(outcome.position > 0n ? outcome.position : await this.store.headPosition(), CASE_WAIT_MS).catch(() => undefined);
+    const caughtUp = await this.runtime.projection.waitFor(outcome.position > 0n ? outcome.position : await this.store.headPosition(), CASE_WAIT_MS)
+      .then(() => true, () => false);
     const receivedAt = signal?.receivedAt ?? context.at.toISOString();
     const latest = this.runtime.sla.latestCaseOf(tenant, 'leaver', user.userId);
     // The case this signal opened or joined: still open, or closed by it (an old closed case is not).
@@ -116,6 +117,9 @@ export class SlaService {
       case: slaCase
         ? { caseId: slaCase.caseId, status: slaCase.status === 'open' && slaCase.breached ? 'breached' : slaCase.status, startedAt: slaCase.startedAt, deadline: slaCase.deadline }
         : null,
+      // The signal is recorded either way; without this an HR system would read `case: null` as "no
+      // case will open" when the case projection was only behind. The case shows up in the cases list.
+      casePending: !caughtUp && slaCase === null,
     };
   }
 

@@ -185,8 +185,8 @@ export class AuditService {
       totalResults: members.length,
       startIndex: page.startIndex,
       itemsPerPage: slice.length,
-      members: slice.map(({ m, via, since, addedBy }: { m: MembershipInterval; via?: string; since?: string; addedBy?: EventSource }) => {
-        const type = this.memberTypeAt(tenant, m, at);
+      members: slice.map(({ m, via, since, addedBy, type: known }: { m: MembershipInterval; via?: string; since?: string; addedBy?: EventSource; type?: string }) => {
+        const type = known ?? this.memberTypeAt(tenant, m, at);
         // What the IdP sent as display, else who the member was then: its userName at that instant.
         const display = m.display ?? (type === 'User' ? this.model.attributes.identifierAt(tenant, m.memberId, 'userName', at) : null);
         return { value: m.memberId, type, ...(display ? { display } : {}), since: since ?? m.from, addedBy: addedBy ?? m.openedBy, ...(via ? { via } : {}) };
@@ -347,9 +347,9 @@ export class AuditService {
    * reached through nested groups, each described as users/{id}/access describes that group for
    * them (the path that held longest, `via` the member group it came through, the link's request).
    */
-  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }> {
+  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }> {
     const membership = this.model.membership;
-    const users = new Map<string, { m: MembershipInterval; via?: string; since: string; addedBy?: EventSource }>();
+    const users = new Map<string, { m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }>();
     const nested: MembershipInterval[] = [];
     const seenGroups = new Set([groupId]);
     let frontier = [groupId];
@@ -357,13 +357,14 @@ export class AuditService {
       const next: string[] = [];
       for (const holder of frontier) {
         for (const m of membership.membersAt(tenant, holder, at)) {
-          if (this.memberTypeAt(tenant, m, at) === 'Group') {
+          const type = this.memberTypeAt(tenant, m, at);
+          if (type === 'Group') {
             if (!seenGroups.has(m.memberId)) {
               seenGroups.add(m.memberId);
               next.push(m.memberId);
             }
           } else if (holder === groupId) {
-            users.set(m.memberId, { m, since: m.from });
+            users.set(m.memberId, { m, type, since: m.from });
           } else if (!users.has(m.memberId)) {
             nested.push(m);
           }
@@ -371,10 +372,25 @@ export class AuditService {
       }
       frontier = next;
     }
+    // Every nested user's walk up climbs the same groups: their links are read once per answer.
+    const links = new Map<string, MembershipInterval[]>();
+    const linksOf = (holder: string) => {
+      let found = links.get(holder);
+      if (!found) links.set(holder, (found = membership.groupsOfMemberAt(tenant, holder, at)));
+      return found;
+    };
     for (const m of nested) {
       if (users.has(m.memberId)) continue;
-      const path = this.groupsAt(tenant, m.memberId, at).find((g) => g.groupId === groupId);
-      if (path) users.set(m.memberId, { m: { ...m, memberType: 'User' }, via: path.via, since: path.since, addedBy: path.addedBy });
+      const path = reachedGroups(m.memberId, linksOf).get(groupId);
+      // Provenance is looked up only for the page shown: not `{ ...m, memberType }`, not path.addedBy here.
+      if (path) {
+        users.set(m.memberId, {
+          m, type: 'User', via: path.via, since: path.since,
+          get addedBy() {
+            return path.addedBy;
+          },
+        });
+      }
     }
     return [...users.values()];
   }
@@ -386,27 +402,7 @@ export class AuditService {
    */
   groupsAt(tenant: string, userId: string, at: string): Membership[] {
     const membership = this.model.membership;
-    const reached = new Map<string, Omit<Membership, 'displayName'>>();
-    for (const m of membership.groupsOfMemberAt(tenant, userId, at)) {
-      reached.set(m.groupId, { groupId: m.groupId, type: 'direct', since: m.from, addedBy: m.openedBy });
-    }
-    let frontier = [...reached.keys()];
-    while (frontier.length > 0) {
-      const next: string[] = [];
-      for (const holder of frontier) {
-        const holderSince = reached.get(holder)!.since;
-        for (const link of membership.groupsOfMemberAt(tenant, holder, at)) {
-          const since = link.from > holderSince ? link.from : holderSince;
-          const known = reached.get(link.groupId);
-          // A path is kept only if it held longer: each group re-enters the frontier only when its
-          // time moves earlier, so cycles of nested groups end.
-          if (known && (known.type === 'direct' || known.since <= since)) continue;
-          reached.set(link.groupId, { groupId: link.groupId, type: 'indirect', via: holder, since, addedBy: link.openedBy });
-          next.push(link.groupId);
-        }
-      }
-      frontier = next;
-    }
+    const reached = reachedGroups(userId, (member) => membership.groupsOfMemberAt(tenant, member, at));
     return [...reached.values()].map((m) => ({ ...m, displayName: membership.groupAt(tenant, m.groupId, at)?.displayName ?? null }));
   }
 
@@ -472,4 +468,43 @@ export function userNotThere(userId: string, folded: Exclude<UserAt, { status: '
     });
   }
   return new NotFoundException({ statusCode: 404, error: 'NOT_FOUND', message: `User ${userId} not found in this tenant` });
+}
+
+/**
+ * groupsAt without the names, by group id: the walk up from the user, where `linksOf(member)`
+ * gives the membership intervals of that user or group at the instant.
+ */
+function reachedGroups(userId: string, linksOf: (member: string) => readonly MembershipInterval[]): Map<string, Omit<Membership, 'displayName'>> {
+  const reached = new Map<string, Omit<Membership, 'displayName'>>();
+  for (const m of linksOf(userId)) {
+    reached.set(m.groupId, {
+      groupId: m.groupId, type: 'direct', since: m.from,
+      get addedBy() {
+        return m.openedBy;
+      },
+    });
+  }
+  let frontier = [...reached.keys()];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const holder of frontier) {
+      const holderSince = reached.get(holder)!.since;
+      for (const link of linksOf(holder)) {
+        const since = link.from > holderSince ? link.from : holderSince;
+        const known = reached.get(link.groupId);
+        // A path is kept only if it held longer: each group re-enters the frontier only when its
+        // time moves earlier, so cycles of nested groups end.
+        if (known && (known.type === 'direct' || known.since <= since)) continue;
+        reached.set(link.groupId, {
+          groupId: link.groupId, type: 'indirect', via: holder, since,
+          get addedBy() {
+            return link.openedBy;
+          },
+        });
+        next.push(link.groupId);
+      }
+    }
+    frontier = next;
+  }
+  return reached;
 }

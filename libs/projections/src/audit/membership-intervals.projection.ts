@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { streamCategory, type GroupEvent, type UserEvent } from '@ledger/domain';
 import type { RecordedEvent } from '@ledger/eventstore';
 import { timeOf, type EventSource } from './event-source';
-import { resolveSource, type SourceLookup } from './source-lookup';
+import { once, resolveSource, type SourceLookup } from './source-lookup';
 import type { AuditProjection, ReplayWriter } from './audit-projection';
 
 /**
@@ -308,6 +308,7 @@ export class MembershipIntervalsProjection implements AuditProjection {
   }
 
   private toMembership(row: Row): MembershipInterval {
+    const { openedBy, closedBy } = this.sourcesOf(row);
     return {
       groupId: row['group_id'] as string,
       memberId: row['member_id'] as string,
@@ -316,20 +317,42 @@ export class MembershipIntervalsProjection implements AuditProjection {
       from: row['from_at'] as string,
       to: (row['to_at'] as string | null) ?? null,
       closedBecause: (row['to_reason'] as string | null) ?? null,
-      openedBy: resolveSource(this.sources, row['from_position'] as number, row['from_at'] as string),
-      closedBy: row['to_position'] === null ? null : resolveSource(this.sources, row['to_position'] as number, row['to_at'] as string),
+      get openedBy() {
+        return openedBy();
+      },
+      get closedBy() {
+        return closedBy();
+      },
     };
   }
 
   private toGroupInterval(row: Row): GroupInterval {
+    const { openedBy, closedBy } = this.sourcesOf(row);
     return {
       groupId: row['group_id'] as string,
       displayName: row['display_name'] as string,
       from: row['from_at'] as string,
       to: (row['to_at'] as string | null) ?? null,
       closedBecause: (row['to_reason'] as GroupInterval['closedBecause']) ?? null,
-      openedBy: resolveSource(this.sources, row['from_position'] as number, row['from_at'] as string),
-      closedBy: row['to_position'] === null ? null : resolveSource(this.sources, row['to_position'] as number, row['to_at'] as string),
+      get openedBy() {
+        return openedBy();
+      },
+      get closedBy() {
+        return closedBy();
+      },
+    };
+  }
+
+  /**
+   * A row's openedBy and closedBy, each looked up in the changes index when first read (the
+   * intervals' getters), then kept. Most intervals an answer reads never show theirs: effective
+   * members reads every membership of every nested group to print one page.
+   */
+  private sourcesOf(row: Row): { openedBy: () => EventSource; closedBy: () => EventSource | null } {
+    const sources = this.sources;
+    return {
+      openedBy: once(() => resolveSource(sources, row['from_position'] as number, row['from_at'] as string)),
+      closedBy: once(() => (row['to_position'] === null ? null : resolveSource(sources, row['to_position'] as number, row['to_at'] as string))),
     };
   }
 }

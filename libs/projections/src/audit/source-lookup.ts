@@ -12,3 +12,16 @@ export function resolveSource(lookup: SourceLookup, position: number | bigint, a
     requestId: null, correlationId: null, causationId: null, idp: null, tokenId: null, actor: '',
   };
 }
+
+/** `compute`, called on the first call only. */
+export function once<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}

@@ -241,6 +241,8 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Cont
           const narrow = await sut.readAll({ after: start, maxCount: 100, hashes, metadataFields: ['tenant', 'causationId', 'requestId'] });
           const withoutMetadata = (events: RecordedEvent[]) => events.map(({ metadata: _m, prevHash: _p, hash: _h, ...rest }) => rest);
           expect(withoutMetadata(narrow)).toEqual(withoutMetadata(all));
+          const bare = await sut.readAll({ after: start, maxCount: 100, hashes, metadataFields: [] });
+          expect(withoutMetadata(bare)).toEqual(withoutMetadata(all));
           for (const [i, e] of narrow.entries()) {
             const full = all[i]!.metadata;
             expect(e.metadata.tenant).toBe(full.tenant);

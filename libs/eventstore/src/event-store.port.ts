@@ -78,7 +78,7 @@ export interface ReadAllOptions {
   /**
    * Only these metadata fields, for a replay that reads few of them: a store may leave the
    * others out of `metadata`, and a field that is null may come back absent. On the SQLite log
-   * it spares parsing every event's metadata (the SCIM read model needs only `tenant`).
+   * it spares parsing every event's metadata; `[]` reads none (the SCIM read model's rebuild).
    * Default: all of it.
    */
   metadataFields?: ReadonlyArray<keyof RecordedMetadata>;

@@ -5,6 +5,7 @@ import {
   applyAttributeChanges,
   type RequestRecorded,
   streamCategory,
+  streamTenant,
   type GroupEvent,
   type Member,
   type TenantEvent,
@@ -110,11 +111,12 @@ export interface RequestRow {
 }
 
 /**
- * The only metadata field the read model reads (the tenant of each event): a rebuild reads no
- * other, which spares parsing every event's metadata. A field applyOne starts to read goes here
- * too, or a rebuild sees it undefined (the rebuild-against-live int test is there to notice).
+ * The metadata fields the read model reads: none, the tenant comes from the stream id. A rebuild
+ * reads only these, which spares SQLite extracting (1.5 CPU-s of 1.05 M events for `tenant`
+ * alone) or Node parsing each event's metadata. A field applyOne starts to read goes here, or a
+ * rebuild sees it undefined (the rebuild-against-live int test is there to notice).
  */
-export const SCIM_METADATA_FIELDS = ['tenant'] as const satisfies ReadonlyArray<keyof RecordedMetadata>;
+export const SCIM_METADATA_FIELDS = [] as const satisfies ReadonlyArray<keyof RecordedMetadata>;
 
 /**
  * Current state for SCIM reads and authentication: tenants, tokens, users, groups, members.
@@ -293,7 +295,7 @@ export class ScimReadModel {
   }
 
   private applyOne(event: RecordedEvent): void {
-    const tenant = event.metadata.tenant;
+    const tenant = streamTenant(event.streamId);
     switch (streamCategory(event.streamId)) {
       case 'tenant':
         return this.applyTenant(event as RecordedEvent & TenantEvent);

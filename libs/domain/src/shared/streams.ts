@@ -15,3 +15,16 @@ export function streamCategory(streamId: string): string {
   const dash = streamId.indexOf('-');
   return dash < 0 ? streamId : streamId.slice(0, dash);
 }
+
+/**
+ * The tenant a stream belongs to: `user-acme:u1` -> `acme`, `tenant-acme` -> `acme`. Tenant ids
+ * hold no colon, and dashes only after the category's, so the first dash and the first colon
+ * after it bound it. Projections read it here rather than from each event's metadata, which a
+ * replay would otherwise have to parse for every event.
+ */
+export function streamTenant(streamId: string): string {
+  const dash = streamId.indexOf('-');
+  if (dash < 0) return '';
+  const colon = streamId.indexOf(':', dash + 1);
+  return colon < 0 ? streamId.slice(dash + 1) : streamId.slice(dash + 1, colon);
+}

@@ -363,6 +363,15 @@ describe('lifecycle SLAs: an HR termination, the IdP deprovisioning, and on-call
     expect(shown.out).toContain('"routingKeyEnv": "SLA_PAGERDUTY_ROUTING_KEY"');
     expect(shown.out).toContain('"privilegedGroups": [');
 
+    const leaver = await employee();
+    const terminated = await cli('sla', 'terminate', '--tenant', tenant, '--user-name', leaver.userName, '--signal-id', 'cli-hr-1', '--source', 'cli');
+    expect(terminated.code).toBe(0);
+    const caseLine = terminated.out.split('\n')[1]!;
+    expect(terminated.out.split('\n')[0]).toBe(`signal cli-hr-1 recorded for ${leaver.userName} (${leaver.id}), effective ${terminated.out.match(/effective (\S+)/)![1]}`);
+    const openCase = (await h.admin('GET', `/tenants/${tenant}/sla/cases?status=open`)).body.cases.find((c: { user: { id: string } }) => c.user.id === leaver.id);
+    expect(caseLine).toBe(`case ${openCase.caseId}\topen\tdeadline ${openCase.deadline}`);
+    expect(await cli('sla', 'terminate', '--tenant', tenant, '--signal-id', 'cli-hr-2')).toMatchObject({ code: 64, err: expect.stringContaining('--user-name, --user-id or --external-id') });
+
     const cases = await cli('sla', 'cases', '--tenant', tenant, '--status', 'closed');
     expect(cases.code).toBe(0);
     expect(cases.out).toMatch(/leaver-\S+\tleaver\tcompleted\tleaver-\d+@example\.com\tdeadline /);

@@ -38,6 +38,30 @@ export const slaCommands: CliCommand[] = [
     },
   },
   {
+    name: ['sla', 'terminate'],
+    usage: 'sla terminate --tenant acme --user-name alice@acme.com|--user-id <id>|--external-id <id> [--effective-at 2026-03-03T17:00:00Z] [--signal-id workday-7731] [--source workday]',
+    flags: ['tenant', 'user-name', 'user-id', 'external-id', 'effective-at', 'signal-id', 'source', ...ADMIN_FLAGS],
+    summary: 'record an HR termination (as POST /tenants/{t}/lifecycle/signals): opens or joins the leaver SLA case, and prints it',
+    async run(args, io) {
+      const tenant = requiredFlag(args, 'tenant');
+      const body: Record<string, string> = { type: 'termination' };
+      const fields: Array<[string, string]> = [
+        ['user-name', 'userName'], ['user-id', 'userId'], ['external-id', 'externalId'], ['effective-at', 'effectiveAt'], ['signal-id', 'signalId'], ['source', 'source'],
+      ];
+      for (const [name, field] of fields) {
+        const value = flag(args, name);
+        if (value !== undefined) body[field] = value;
+      }
+      if (!body['userName'] && !body['userId'] && !body['externalId']) throw new CliUsageError('name the leaver with --user-name, --user-id or --external-id');
+      const { body: answer } = await AdminClient.from(args, io).call('POST', `/tenants/${encodeURIComponent(tenant)}/lifecycle/signals`, body);
+      io.out(`signal ${answer.signalId} ${answer.recorded ? 'recorded' : 'was already recorded'} for ${answer.user.userName} (${answer.user.id}), effective ${answer.effectiveAt}`);
+      if (answer.case) io.out(`case ${answer.case.caseId}\t${answer.case.status}\tdeadline ${answer.case.deadline}`);
+      else if (answer.casePending) io.out(`case pending: the SLA projection is behind; see 'sla cases --tenant ${tenant} --status open'`);
+      else io.out(`no leaver case: ${tenant}'s SLA policy opens none for this user`);
+      return 0;
+    },
+  },
+  {
     name: ['sla', 'cases'],
     usage: 'sla cases --tenant acme [--status open|breached|closed|all] [--limit 100]',
     flags: ['tenant', 'status', 'limit', ...ADMIN_FLAGS],

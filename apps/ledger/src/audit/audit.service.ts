@@ -350,7 +350,8 @@ export class AuditService {
   private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }> {
     const membership = this.model.membership;
     const users = new Map<string, { m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }>();
-    const nested: MembershipInterval[] = [];
+    // Nested users' memberships in the groups under this one, by user, in the order first seen.
+    const nested = new Map<string, MembershipInterval[]>();
     const seenGroups = new Set([groupId]);
     let frontier = [groupId];
     while (frontier.length > 0) {
@@ -366,22 +367,29 @@ export class AuditService {
           } else if (holder === groupId) {
             users.set(m.memberId, { m, type, since: m.from });
           } else if (!users.has(m.memberId)) {
-            nested.push(m);
+            const links = nested.get(m.memberId);
+            if (links) links.push(m);
+            else nested.set(m.memberId, [m]);
           }
         }
       }
       frontier = next;
     }
     // Every nested user's walk up climbs the same groups: their links are read once per answer.
-    const links = new Map<string, MembershipInterval[]>();
-    const linksOf = (holder: string) => {
-      let found = links.get(holder);
-      if (!found) links.set(holder, (found = membership.groupsOfMemberAt(tenant, holder, at)));
+    const groupLinks = new Map<string, MembershipInterval[]>();
+    const linksOfGroup = (holder: string) => {
+      let found = groupLinks.get(holder);
+      if (!found) groupLinks.set(holder, (found = membership.groupsOfMemberAt(tenant, holder, at)));
       return found;
     };
-    for (const m of nested) {
-      if (users.has(m.memberId)) continue;
-      const path = reachedGroups(m.memberId, linksOf).get(groupId);
+    for (const [userId, links] of nested) {
+      // Shown as the membership first met on the way down, as before the sort below.
+      const m = links[0]!;
+      // The user's own links need no read: the walk down saw every one that can lead here (a group
+      // that does not is never on a path to this one). In groupsOfMemberAt's order (from, group
+      // id), so that of two paths that held equally long the same one wins as in users/{id}/access.
+      links.sort(byFromThenGroup);
+      const path = reachedGroups(userId, (member) => (member === userId ? links : linksOfGroup(member))).get(groupId);
       // Provenance is looked up only for the page shown: not `{ ...m, memberType }`, not path.addedBy here.
       if (path) {
         users.set(m.memberId, {
@@ -507,4 +515,10 @@ function reachedGroups(userId: string, linksOf: (member: string) => readonly Mem
     frontier = next;
   }
   return reached;
+}
+
+/** groupsOfMemberAt's order: ORDER BY from_at, group_id (ids are ASCII, so `<` orders as SQLite does). */
+function byFromThenGroup(a: MembershipInterval, b: MembershipInterval): number {
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  return a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;
 }

@@ -13,19 +13,14 @@ import { attributeHistoryOf, attributeHistoryPage } from '@ledger/projections';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sampleMs } from './lib/stats';
 
 const EVENTS = Number(process.env.ATTR_BENCH_EVENTS ?? 20_000);
 const RUNS = Number(process.env.ATTR_BENCH_RUNS ?? 15);
 const PAGE = 50;
 
 async function median(run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
+  const times = await sampleMs(RUNS, run);
   return times[Math.floor(times.length / 2)]!;
 }
 

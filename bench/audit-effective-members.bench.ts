@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService } from '../apps/ledger/src/audit/audit.service';
 import { probeMs } from './lib/machine-speed';
-import { percentile, printTable, round } from './lib/stats';
+import { percentile, printTable, round, sampleMs } from './lib/stats';
 
 const USERS = Number(process.env.EFFECTIVE_BENCH_USERS ?? 20_000);
 const DEPARTMENTS = Number(process.env.EFFECTIVE_BENCH_DEPARTMENTS ?? 40);
@@ -66,13 +66,7 @@ async function main(): Promise<void> {
     const first = await ask();
     if (first.totalResults !== USERS) throw new Error(`expected ${USERS} effective members, got ${first.totalResults}`);
     const probe = probeMs();
-    const times: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      const t0 = performance.now();
-      await ask();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
+    const times = await sampleMs(SAMPLES, ask);
     await projector.stop();
     audit.close();
     console.log(`effective members of vpn <- all-staff <- ${DEPARTMENTS} departments <- ${USERS} users; machine probe ${Math.round(probe)} ms\n`);

@@ -16,14 +16,14 @@ import 'reflect-metadata';
 import { SqliteEventStore } from '@ledger/eventstore';
 import { AuditProjector, AuditReadModel, ReadModelProjector, ScimReadModel } from '@ledger/projections';
 import { join } from 'node:path';
-import { probeMs, stolenSeconds } from './lib/machine-speed';
+import { probeMs, startStealMeter } from './lib/machine-speed';
 
 async function main(): Promise<void> {
   const dir = process.env.REBUILD_DIR;
   if (!dir) throw new Error('set REBUILD_DIR to a data directory with an events.sqlite');
   const part = process.env.PART ?? 'scim';
   const probe = probeMs();
-  const stolenBefore = stolenSeconds();
+  const stealMeter = startStealMeter();
   const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -53,8 +53,7 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const stolenAfter = stolenSeconds();
-  const stolen = stolenBefore === null || stolenAfter === null ? 'unknown' : (stolenAfter - stolenBefore).toFixed(2);
+  const stolen = stealMeter()?.toFixed(2) ?? 'unknown';
   console.log(`${part}: ${events} events in ${seconds.toFixed(1)} s = ${Math.round(events / seconds)} events/s, cpu ${((used.user + used.system) / 1e6).toFixed(1)} s`
     + ` (machine: probe ${Math.round(probe)} ms before, ${stolen} s stolen during)`);
 }

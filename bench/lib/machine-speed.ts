@@ -11,8 +11,20 @@ import { createHash } from 'node:crypto';
 /** USER_HZ: /proc/stat counts in hundredths of a second on every Linux architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
 
+/**
+ * Starts counting steal: the function returned gives the seconds of it, summed over all CPUs,
+ * since this call (null where /proc/stat is not there).
+ */
+export function startStealMeter(): () => number | null {
+  const before = stolenSeconds();
+  return () => {
+    const now = stolenSeconds();
+    return before === null || now === null ? null : now - before;
+  };
+}
+
 /** Seconds of steal summed over all CPUs since boot, or null where /proc/stat is not there. */
-export function stolenSeconds(): number | null {
+function stolenSeconds(): number | null {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
     const fields = line.trim().split(/\s+/);

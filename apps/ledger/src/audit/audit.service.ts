@@ -347,9 +347,9 @@ export class AuditService {
    * reached through nested groups, each described as users/{id}/access describes that group for
    * them (the path that held longest, `via` the member group it came through, the link's request).
    */
-  private effectiveMembersAt(tenant: string, groupId: string, at: string): Array<{ m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }> {
+  private effectiveMembersAt(tenant: string, groupId: string, at: string): EffectiveMember[] {
     const membership = this.model.membership;
-    const users = new Map<string, { m: MembershipInterval; type: string; via?: string; since: string; addedBy?: EventSource }>();
+    const users = new Map<string, EffectiveMember>();
     // Nested users' memberships in the groups under this one, by user, in the order first seen.
     const nested = new Map<string, MembershipInterval[]>();
     const seenGroups = new Set([groupId]);
@@ -515,6 +515,15 @@ function reachedGroups(userId: string, linksOf: (member: string) => readonly Mem
     frontier = next;
   }
   return reached;
+}
+
+/** A user effective members lists: the membership met on the way down, and how the group's access reaches them. */
+interface EffectiveMember {
+  m: MembershipInterval;
+  type: string;
+  via?: string;
+  since: string;
+  addedBy?: EventSource;
 }
 
 /** groupsOfMemberAt's order: ORDER BY from_at, group_id (ids are ASCII, so `<` orders as SQLite does). */

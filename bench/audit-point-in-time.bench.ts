@@ -159,8 +159,9 @@ async function generate(store: SqliteEventStore): Promise<{ events: number; user
 
 /**
  * Seconds until /metrics shows no projection behind the log. The log was written behind the
- * ledger's back, so a just-started ledger first catches up its Merkle tree, on the thread that
- * answers HTTP: samples taken meanwhile (p99 24 ms against 2 ms after) measure the catch-up.
+ * ledger's back, so a just-started ledger first catches up its Merkle tree (on a worker thread
+ * that competes for the two cores, and whose progress the HTTP thread picks up): samples taken
+ * meanwhile (p99 24 ms against 2 ms after) measure the catch-up, not the audit read.
  */
 async function untilCaughtUp(url: string, timeoutMs: number): Promise<number> {
   const started = performance.now();
